@@ -1,0 +1,71 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "Kaasa",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "kaasa", targets: ["kaasa"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CCmarkGFM",
+      pkgConfig: "libcmark-gfm",
+      providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+    ),
+    .target(
+      name: "KaasaCore",
+      dependencies: [.product(name: "Yams", package: "Yams")]
+    ),
+    .target(
+      name: "KaasaMarkdown",
+      dependencies: ["CCmarkGFM"],
+      linkerSettings: [.linkedLibrary("cmark-gfm-extensions"), .linkedLibrary("cmark-gfm")]
+    ),
+    .target(name: "KaasaFeeds"),
+    .target(
+      name: "KaasaSite",
+      dependencies: [
+        "KaasaCore", "KaasaMarkdown", "KaasaFeeds",
+        .product(name: "Mustache", package: "swift-mustache"),
+      ],
+      resources: []
+    ),
+    .target(
+      name: "KaasaServer",
+      dependencies: [
+        "KaasaCore", "KaasaSite",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(
+      name: "kaasa",
+      dependencies: [
+        "KaasaCore", "KaasaSite", "KaasaServer",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "KaasaCoreTests", dependencies: ["KaasaCore"]),
+    .testTarget(name: "KaasaMarkdownTests", dependencies: ["KaasaMarkdown"]),
+    .testTarget(name: "KaasaFeedsTests", dependencies: ["KaasaFeeds"]),
+    .testTarget(name: "KaasaSiteTests", dependencies: ["KaasaSite", "KaasaCore"]),
+    .testTarget(
+      name: "KaasaServerTests",
+      dependencies: [
+        "KaasaServer",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)
