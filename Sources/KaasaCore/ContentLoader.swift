@@ -1,0 +1,171 @@
+import Foundation
+import Synchronization
+import Yams
+
+/// What loading a site folder produced: the site (when its settings and areas could be read) and every problem.
+public struct LoadResult: Sendable {
+  public var site: Site?
+  public var diagnostics: [Diagnostic]
+}
+
+/// Reads `content/` of a site folder into a `Site`. Plans are parsed on all cores.
+public struct ContentLoader: Sendable {
+  public var siteDirectory: URL
+
+  public init(siteDirectory: URL) {
+    self.siteDirectory = siteDirectory
+  }
+
+  private var content: URL { siteDirectory.appendingPathComponent("content") }
+
+  /// Loads and checks everything; diagnostics are sorted by file and position.
+  public func load() -> LoadResult {
+    var diagnostics: [Diagnostic] = []
+    let fm = FileManager.default
+    var isDir: ObjCBool = false
+    guard fm.fileExists(atPath: content.path, isDirectory: &isDir), isDir.boolValue else {
+      return LoadResult(
+        site: nil,
+        diagnostics: [
+          .error(
+            "content", .start,
+            "there is no content/ folder in \(siteDirectory.path): run kaasa in the site folder or pass --site DIR")
+        ])
+    }
+
+    let settings = loadYAML("content/site.yml", &diagnostics, Decoding.settings)
+    let municipalities = loadYAML("content/areas.yml", &diagnostics, Decoding.municipalities)
+
+    if let settings, settings.theme != "default" || fm.fileExists(atPath: themesDirectory.path) {
+      let themePath = themesDirectory.appendingPathComponent(settings.theme).path
+      if !fm.fileExists(atPath: themePath, isDirectory: &isDir) || !isDir.boolValue {
+        let available = (try? fm.contentsOfDirectory(atPath: themesDirectory.path))?.sorted() ?? []
+        diagnostics.append(
+          .error(
+            "content/site.yml", themeLine(),
+            "unknown theme '\(settings.theme)': there is no folder themes/\(settings.theme).\(Suggestion.hint(for: settings.theme, in: available)) Available: \(available.isEmpty ? "none" : available.joined(separator: ", "))"
+          ))
+      }
+    }
+
+    let planFiles = markdownFiles(under: "plans", recursive: true)
+    let pageFiles = markdownFiles(under: "pages", recursive: false)
+    let plans = parseInParallel(planFiles) { rel, document, reader in
+      Decoding.plan(reader, reader.compose(document.yaml), id: Self.stem(rel), file: rel, document: document)
+    }
+    let pages = parseInParallel(pageFiles) { rel, document, reader in
+      Decoding.page(reader, reader.compose(document.yaml), slug: Self.stem(rel), file: rel, document: document)
+    }
+    diagnostics += plans.diagnostics + pages.diagnostics
+    let files = listFiles()
+
+    guard let settings, let municipalities else {
+      return LoadResult(site: nil, diagnostics: diagnostics.sorted())
+    }
+    let site = Site(
+      settings: settings, municipalities: municipalities,
+      plans: plans.values.sorted { $0.id != $1.id ? $0.id < $1.id : $0.file < $1.file },
+      pages: pages.values.sorted { ($0.weight, $0.slug) < ($1.weight, $1.slug) },
+      files: files)
+    diagnostics += SiteChecker.check(site, planFiles: planFiles, pageFiles: pageFiles)
+    return LoadResult(site: site, diagnostics: diagnostics.sorted())
+  }
+
+  var themesDirectory: URL { siteDirectory.appendingPathComponent("themes") }
+
+  private func themeLine() -> SourcePosition {
+    guard let text = try? String(contentsOf: content.appendingPathComponent("site.yml"), encoding: .utf8) else {
+      return .start
+    }
+    for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    where line.hasPrefix("theme:") {
+      return SourcePosition(line: i + 1, column: 8)
+    }
+    return .start
+  }
+
+  static func stem(_ relativePath: String) -> String {
+    let name = relativePath.split(separator: "/").last.map(String.init) ?? relativePath
+    return name.hasSuffix(".md") ? String(name.dropLast(3)) : name
+  }
+
+  private func read(_ rel: String) -> Result<SourceText, Diagnostic> {
+    guard let data = FileManager.default.contents(atPath: siteDirectory.appendingPathComponent(rel).path) else {
+      return .failure(.error(rel, .start, "cannot read the file: check that it exists and can be read"))
+    }
+    return SourceText.decode(data, file: rel)
+  }
+
+  private func loadYAML<T>(
+    _ rel: String, _ diagnostics: inout [Diagnostic], _ decode: (YAMLReader, Node?) -> T?
+  ) -> T? {
+    guard FileManager.default.fileExists(atPath: siteDirectory.appendingPathComponent(rel).path) else {
+      diagnostics.append(.error(rel, .start, "\(rel) is missing: every site needs it (see the content format in README)"))
+      return nil
+    }
+    switch read(rel) {
+    case .failure(let d):
+      diagnostics.append(d)
+      return nil
+    case .success(let source):
+      let reader = YAMLReader(file: rel)
+      let value = decode(reader, reader.compose(source.text))
+      diagnostics += reader.diagnostics
+      return value
+    }
+  }
+
+  /// Site-relative paths of `.md` files under `content/<folder>`, sorted.
+  func markdownFiles(under folder: String, recursive: Bool) -> [String] {
+    let base = content.appendingPathComponent(folder)
+    return walk(base, recursive: recursive).filter { $0.hasSuffix(".md") }.map { "content/\(folder)/\($0)" }.sorted()
+  }
+
+  private func listFiles() -> [String] {
+    walk(content.appendingPathComponent("files"), recursive: true).sorted()
+  }
+
+  /// Relative paths of regular files below `base`; hidden files are skipped.
+  private func walk(_ base: URL, recursive: Bool) -> [String] {
+    let fm = FileManager.default
+    guard let names = try? fm.contentsOfDirectory(atPath: base.path) else { return [] }
+    var out: [String] = []
+    for name in names.sorted() where !name.hasPrefix(".") {
+      var isDir: ObjCBool = false
+      let full = base.appendingPathComponent(name)
+      guard fm.fileExists(atPath: full.path, isDirectory: &isDir) else { continue }
+      if isDir.boolValue {
+        if recursive { out += walk(full, recursive: true).map { "\(name)/\($0)" } }
+      } else {
+        out.append(name)
+      }
+    }
+    return out
+  }
+
+  private func parseInParallel<T: Sendable>(
+    _ files: [String], _ decode: @escaping @Sendable (String, FrontMatterDocument, YAMLReader) -> T?
+  ) -> (values: [T], diagnostics: [Diagnostic]) {
+    let slots = Mutex<[(T?, [Diagnostic])]>(Array(repeating: (nil, []), count: files.count))
+    let chunk = max(1, files.count / (ProcessInfo.processInfo.activeProcessorCount * 8))
+    let chunks = (files.count + chunk - 1) / chunk
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+      for i in (c * chunk)..<min(files.count, (c + 1) * chunk) {
+        let rel = files[i]
+        let result: (T?, [Diagnostic])
+        switch read(rel).flatMap({ FrontMatterDocument.split($0.text, file: rel) }) {
+        case .failure(let d):
+          result = (nil, [d])
+        case .success(let document):
+          let reader = YAMLReader(file: rel, lineOffset: 1)
+          let value = decode(rel, document, reader)
+          result = (value, reader.diagnostics)
+        }
+        slots.withLock { $0[i] = result }
+      }
+    }
+    let all = slots.withLock { $0 }
+    return (all.compactMap(\.0), all.flatMap(\.1))
+  }
+}
+

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Slugs: the ids of plans, municipalities, villages and pages.
+public enum Slug {
+  /// True for `^[a-z0-9]+(-[a-z0-9]+)*$`.
+  public static func isValid(_ s: String) -> Bool {
+    guard !s.isEmpty, s.first != "-", s.last != "-" else { return false }
+    var previousDash = false
+    for b in s.utf8 {
+      switch b {
+      case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        previousDash = false
+      case UInt8(ascii: "-"):
+        if previousDash { return false }
+        previousDash = true
+      default:
+        return false
+      }
+    }
+    return true
+  }
+
+  /// Makes a slug from free text, transliterating Estonian and Russian letters.
+  public static func make(_ text: String) -> String {
+    var out = ""
+    var pendingDash = false
+    for ch in text.lowercased() {
+      let mapped: String
+      if let t = transliteration[ch] {
+        mapped = t
+      } else if ch.isASCII, ch.isLetter || ch.isNumber {
+        mapped = String(ch)
+      } else if let folded = String(ch).applyingTransform(.stripDiacritics, reverse: false),
+        folded.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+      {
+        mapped = folded
+      } else {
+        mapped = ""
+      }
+      if mapped.isEmpty {
+        pendingDash = !out.isEmpty
+      } else {
+        if pendingDash { out += "-" }
+        pendingDash = false
+        out += mapped
+      }
+    }
+    return out
+  }
+
+  private static let transliteration: [Character: String] = [
+    "õ": "o", "ä": "a", "ö": "o", "ü": "u", "š": "s", "ž": "z",
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "jo", "ж": "z", "з": "z",
+    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "tš", "ш": "s", "щ": "stš",
+    "ъ": "", "ы": "õ", "ь": "", "э": "e", "ю": "ju", "я": "ja",
+  ].mapValues { value in
+    // Russian letters first go through Estonian transliteration, then Estonian letters fold to ASCII.
+    value.replacingOccurrences(of: "š", with: "s").replacingOccurrences(of: "õ", with: "o")
+  }
+}
+
+/// "Did you mean …" suggestions by edit distance.
+public enum Suggestion {
+  /// The closest candidate within a small edit distance, if any.
+  public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    let w = Array(word.lowercased())
+    var best: (String, Int)?
+    for c in candidates {
+      let d = distance(w, Array(c.lowercased()))
+      let limit = max(1, min(3, c.count / 3))
+      if d <= limit, best == nil || d < best!.1 { best = (c, d) }
+    }
+    return best?.0
+  }
+
+  /// " Did you mean 'x'?" or "".
+  public static func hint(for word: String, in candidates: some Sequence<String>) -> String {
+    closest(to: word, in: candidates).map { " Did you mean '\($0)'?" } ?? ""
+  }
+
+  static func distance(_ a: [Character], _ b: [Character]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+      current[0] = i
+      for j in 1...b.count {
+        let cost = a[i - 1] == b[j - 1] ? 0 : 1
+        current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+      }
+      swap(&previous, &current)
+    }
+    return previous[b.count]
+  }
+}

@@ -1,0 +1,306 @@
+import Foundation
+import Yams
+
+/// Reads a YAML tree into typed values, recording a diagnostic for every problem with its position.
+///
+/// One reader serves one file on one thread; it is cheap to make.
+final class YAMLReader {
+  let file: String
+  /// Added to Yams' line numbers: the front matter of a plan starts on the file's second line.
+  let lineOffset: Int
+  private(set) var diagnostics: [Diagnostic] = []
+
+  init(file: String, lineOffset: Int = 0) {
+    self.file = file
+    self.lineOffset = lineOffset
+  }
+
+  func position(_ node: Node?) -> SourcePosition {
+    guard let mark = node?.mark else { return SourcePosition(line: 1 + lineOffset, column: 1) }
+    return SourcePosition(line: mark.line + lineOffset, column: mark.column)
+  }
+
+  func error(_ node: Node?, _ message: String) {
+    diagnostics.append(.error(file, position(node), message))
+  }
+
+  func error(at position: SourcePosition, _ message: String) {
+    diagnostics.append(.error(file, position, message))
+  }
+
+  func warning(_ node: Node?, _ message: String) {
+    diagnostics.append(.warning(file, position(node), message))
+  }
+
+  /// Composes `text`; a syntax error becomes a diagnostic at Yams' line and column.
+  func compose(_ text: String) -> Node? {
+    do {
+      return try Yams.compose(yaml: text)
+    } catch let error as YamlError {
+      switch error {
+      case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+        .composer(let context, let problem, let mark, _):
+        var message = "YAML syntax error: \(problem)"
+        if let context { message += " (\(context.text) at line \(context.mark.line + lineOffset))" }
+        message += ". Check indentation, the colon after each key, and quote values that contain ': ' or start with [ { # & * ! | > ' \" % @"
+        diagnostics.append(
+          .error(file, SourcePosition(line: mark.line + lineOffset, column: mark.column), message))
+      case .duplicatedKeysInMapping(let duplicates, let context):
+        diagnostics.append(
+          .error(
+            file, SourcePosition(line: context.mark.line + lineOffset, column: context.mark.column),
+            "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")): write each key once"))
+      default:
+        diagnostics.append(.error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
+      }
+      return nil
+    } catch {
+      diagnostics.append(.error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
+      return nil
+    }
+  }
+
+  // MARK: - Mappings
+
+  /// A mapping's entries by key, after warning about unknown keys (with a suggestion).
+  func mapping(_ node: Node?, what: String, allowed: [String]) -> Mapping? {
+    guard let node else { return nil }
+    guard case .mapping(let m) = node else {
+      error(node, "\(what) must be a mapping of 'key: value' lines, not \(describe(node))")
+      return nil
+    }
+    var entries: [String: (key: Node, value: Node)] = [:]
+    for (k, v) in m {
+      guard let name = k.scalar?.string else {
+        error(k, "keys in \(what) must be plain words")
+        continue
+      }
+      if entries[name] != nil {
+        error(k, "duplicate key '\(name)' in \(what): write each key once")
+        continue
+      }
+      entries[name] = (k, v)
+      if !allowed.contains(name) {
+        warning(
+          k,
+          "unknown key '\(name)' in \(what) is ignored.\(Suggestion.hint(for: name, in: allowed)) Known keys: \(allowed.joined(separator: ", "))"
+        )
+      }
+    }
+    return Mapping(node: node, entries: entries, what: what, reader: self)
+  }
+
+  func describe(_ node: Node) -> String {
+    switch node {
+    case .scalar(let s): return s.string.isEmpty ? "an empty value" : "'\(s.string)'"
+    case .mapping: return "a mapping"
+    case .sequence: return "a list"
+    case .alias: return "an alias"
+    }
+  }
+
+  /// A mapping node's entries with typed accessors that report problems.
+  struct Mapping {
+    let node: Node
+    let entries: [String: (key: Node, value: Node)]
+    let what: String
+    unowned let reader: YAMLReader
+
+    subscript(key: String) -> Node? {
+      guard let v = entries[key]?.value else { return nil }
+      if case .scalar(let s) = v, s.tag.rawValue == Tag.Name.null.rawValue || (s.string.isEmpty && s.style == .plain)
+      {
+        return nil
+      }
+      return v
+    }
+
+    func keyNode(_ key: String) -> Node? { entries[key]?.key }
+
+    func missing(_ key: String, hint: String) {
+      let where_ = entries[key]?.key ?? node
+      if entries[key] != nil {
+        reader.error(where_, "'\(key)' in \(what) is empty: \(hint)")
+      } else {
+        reader.error(where_, "\(what) is missing the required key '\(key)': \(hint)")
+      }
+    }
+
+    /// A non-empty string; numbers and booleans are taken as written.
+    func string(_ key: String, required: String? = nil) -> String? {
+      guard let v = self[key] else {
+        if let required { missing(key, hint: required) }
+        return nil
+      }
+      guard case .scalar(let s) = v else {
+        reader.error(v, "'\(key)' in \(what) must be text, not \(reader.describe(v))")
+        return nil
+      }
+      let text = s.string.trimmingCharacters(in: .whitespacesAndNewlines)
+      if text.isEmpty {
+        if let required { missing(key, hint: required) }
+        return nil
+      }
+      return text
+    }
+
+    func located(_ key: String, required: String? = nil) -> Located<String>? {
+      guard let s = string(key, required: required) else { return nil }
+      return Located(s, at: reader.position(self[key]))
+    }
+
+    func bool(_ key: String) -> Bool? {
+      guard let v = self[key] else { return nil }
+      switch v.scalar?.string.lowercased() {
+      case "true", "yes", "on": return true
+      case "false", "no", "off": return false
+      default:
+        reader.error(v, "'\(key)' in \(what) must be true or false, not \(reader.describe(v))")
+        return nil
+      }
+    }
+
+    func int(_ key: String, range: ClosedRange<Int>? = nil) -> Int? {
+      guard let v = self[key] else { return nil }
+      guard let text = v.scalar?.string, let n = Int(text) else {
+        reader.error(v, "'\(key)' in \(what) must be a whole number, not \(reader.describe(v))")
+        return nil
+      }
+      if let range, !range.contains(n) {
+        reader.error(v, "'\(key)' in \(what) must be between \(range.lowerBound) and \(range.upperBound), not \(n)")
+        return nil
+      }
+      return n
+    }
+
+    func double(_ key: String) -> Double? {
+      guard let v = self[key] else { return nil }
+      guard let text = v.scalar?.string, let n = Double(text), n.isFinite else {
+        reader.error(v, "'\(key)' in \(what) must be a number, not \(reader.describe(v))")
+        return nil
+      }
+      return n
+    }
+
+    /// A list; a single scalar is accepted as a list of one.
+    func list(_ key: String) -> [Node]? {
+      guard let v = self[key] else { return nil }
+      switch v {
+      case .sequence(let s): return Array(s)
+      case .scalar: return [v]
+      default:
+        reader.error(v, "'\(key)' in \(what) must be a list, such as [a, b], not \(reader.describe(v))")
+        return nil
+      }
+    }
+
+    func stringList(_ key: String) -> [Located<String>] {
+      (list(key) ?? []).compactMap { item in
+        guard case .scalar(let s) = item, !s.string.trimmingCharacters(in: .whitespaces).isEmpty else {
+          reader.error(item, "each item of '\(key)' in \(what) must be a word, not \(reader.describe(item))")
+          return nil
+        }
+        return Located(s.string.trimmingCharacters(in: .whitespaces), at: reader.position(item))
+      }
+    }
+
+    /// A value from a closed set, with a suggestion and the allowed values when it is unknown.
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type, required: String? = nil)
+      -> T?
+    where T.RawValue == String {
+      guard let s = string(key, required: required) else { return nil }
+      if let v = T(rawValue: s) { return v }
+      let allowed = T.allCases.map(\.rawValue)
+      reader.error(
+        self[key],
+        "unknown \(key) '\(s)'.\(Suggestion.hint(for: s, in: allowed)) Use one of: \(allowed.joined(separator: ", "))")
+      return nil
+    }
+
+    func date(_ key: String, required: String? = nil) -> EventDate? {
+      guard let s = string(key, required: required) else { return nil }
+      do {
+        if let d = try EventDate.parse(s) { return d }
+        reader.error(
+          self[key],
+          "'\(key)' in \(what) is not a date: write 2026-12-01, a local time 2026-12-01T18:00, or a time with offset 2026-12-01T18:00+02:00"
+        )
+      } catch {
+        if case .impossible(let text) = error {
+          reader.error(self[key], "'\(key)' \(text) is not a real date or time: check the day of the month and the hour")
+        }
+      }
+      return nil
+    }
+
+    func email(_ key: String) -> String? {
+      guard let s = string(key) else { return nil }
+      guard EmailAddress.isValid(s) else {
+        reader.error(self[key], "'\(s)' is not an e-mail address: write it as name@example.ee")
+        return nil
+      }
+      return s
+    }
+
+    func url(_ key: String, required: String? = nil) -> URL? {
+      guard let s = string(key, required: required) else { return nil }
+      guard let u = URL(string: s), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
+        let host = u.host, !host.isEmpty
+      else {
+        reader.error(self[key], "'\(key)' must be an absolute http(s) address such as https://www.example.ee/, not '\(s)'")
+        return nil
+      }
+      return u
+    }
+
+    func geo(_ key: String, allowed: [String] = ["lat", "lon"]) -> (GeoPoint?, Mapping?) {
+      guard let m = reader.mapping(self[key], what: "'\(key)'", allowed: allowed) else { return (nil, nil) }
+      let lat = m.double("lat")
+      let lon = m.double("lon")
+      var ok = true
+      if let lat, !(-90...90).contains(lat) {
+        reader.error(m["lat"], "latitude \(lat) is out of range: it must lie between -90 and 90 (Estonia is about 57.5 to 59.7)")
+        ok = false
+      }
+      if let lon, !(-180...180).contains(lon) {
+        reader.error(m["lon"], "longitude \(lon) is out of range: it must lie between -180 and 180 (Estonia is about 21.7 to 28.2)")
+        ok = false
+      }
+      if (lat == nil) != (lon == nil), m["lat"] == nil || m["lon"] == nil {
+        reader.error(m.node, "'\(key)' needs both lat and lon")
+        ok = false
+      }
+      guard ok, let lat, let lon else { return (nil, m) }
+      return (GeoPoint(latitude: lat, longitude: lon), m)
+    }
+  }
+}
+
+extension Node {
+  var isNull: Bool {
+    if case .scalar(let s) = self { return s.tag.rawValue == Tag.Name.null.rawValue }
+    return false
+  }
+}
+
+/// E-mail syntax good enough to catch typos; delivery is the mail server's business.
+public enum EmailAddress {
+  public static func isValid(_ s: String) -> Bool {
+    let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+    guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64, s.count <= 254 else { return false }
+    let local = parts[0]
+    let domain = parts[1]
+    guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
+    let localAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-")
+    guard local.unicodeScalars.allSatisfy({ localAllowed.contains($0) || $0.value > 127 }) else { return false }
+    let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+    guard labels.count >= 2 else { return false }
+    for label in labels {
+      guard !label.isEmpty, label.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-") else { return false }
+      guard label.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" }) else {
+        return false
+      }
+    }
+    return labels.last!.count >= 2 && !labels.last!.allSatisfy(\.isNumber)
+  }
+}
