@@ -27,7 +27,7 @@ let package = Package(
     ),
     .target(
       name: "KaasaMarkdown",
-      dependencies: ["CCmarkGFM"],
+      dependencies: ["CCmarkGFM", "KaasaCore"],
       linkerSettings: [.linkedLibrary("cmark-gfm-extensions"), .linkedLibrary("cmark-gfm")]
     ),
     .target(name: "KaasaFeeds"),
@@ -56,7 +56,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "KaasaCoreTests", dependencies: ["KaasaCore"]),
-    .testTarget(name: "KaasaMarkdownTests", dependencies: ["KaasaMarkdown"]),
+    .testTarget(name: "KaasaMarkdownTests", dependencies: ["KaasaMarkdown", "KaasaCore"]),
     .testTarget(name: "KaasaFeedsTests", dependencies: ["KaasaFeeds"]),
     .testTarget(name: "KaasaSiteTests", dependencies: ["KaasaSite", "KaasaCore"]),
     .testTarget(

@@ -1,0 +1,163 @@
+import CCmarkGFM
+import Foundation
+import KaasaCore
+import Synchronization
+
+/// A Markdown document rendered to HTML.
+public struct RenderedMarkdown: Sendable, Hashable {
+  /// Safe HTML: raw HTML in the source is omitted, headings carry `id` anchors.
+  public var html: String
+  /// The headings in order, with the anchors given to them.
+  public var headings: [Heading]
+  /// The text without markup, for excerpts and search.
+  public var plainText: String
+}
+
+/// A heading of a rendered document.
+public struct Heading: Sendable, Hashable {
+  public var level: Int
+  public var text: String
+  public var anchor: String
+}
+
+/// How to render: where site files live and which level the top heading gets.
+public struct MarkdownOptions: Sendable, Hashable {
+  /// Prefix for links to `files/…`, e.g. `/` or `/jogevamaa/` when the site lives under a path.
+  public var filesBase: String
+  /// The level the document's highest heading is moved to, so the page's own `<h1>` stays the only one.
+  public var topHeadingLevel: Int
+
+  public init(filesBase: String = "/", topHeadingLevel: Int = 2) {
+    self.filesBase = filesBase
+    self.topHeadingLevel = topHeadingLevel
+  }
+}
+
+/// Markdown to HTML through cmark-gfm with the GFM extensions.
+///
+/// cmark-gfm 0.29 edits a global table while parsing with extensions, so every parse and render runs
+/// behind one lock; callers may render from any thread and parallelise everything else.
+public enum Markdown {
+  private static let lock = Mutex<Bool>(false)
+  private static let extensionNames = ["table", "strikethrough", "autolink", "tasklist"]
+
+  public static func render(_ markdown: String, options: MarkdownOptions = MarkdownOptions()) -> RenderedMarkdown {
+    lock.withLock { registered in
+      if !registered {
+        cmark_gfm_core_extensions_ensure_registered()
+        registered = true
+      }
+      return renderLocked(markdown, options: options)
+    }
+  }
+
+  private static func renderLocked(_ markdown: String, options: MarkdownOptions) -> RenderedMarkdown {
+    let cmarkOptions = CMARK_OPT_DEFAULT | CMARK_OPT_SMART | CMARK_OPT_GITHUB_PRE_LANG
+    guard let parser = cmark_parser_new(cmarkOptions) else {
+      return RenderedMarkdown(html: "", headings: [], plainText: "")
+    }
+    defer { cmark_parser_free(parser) }
+    for name in extensionNames {
+      if let ext = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, ext) }
+    }
+    var utf8 = Array(markdown.utf8)
+    utf8.withUnsafeMutableBufferPointer { buf in
+      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+        cmark_parser_feed(parser, $0, buf.count)
+      }
+    }
+    guard let document = cmark_parser_finish(parser) else {
+      return RenderedMarkdown(html: "", headings: [], plainText: "")
+    }
+    defer { cmark_node_free(document) }
+
+    let headings = adjust(document, options: options)
+    let extensions = cmark_parser_get_syntax_extensions(parser)
+    var html = take(cmark_render_html(document, cmarkOptions, extensions))
+    html = anchorHeadings(html, headings)
+    let plain = take(cmark_render_plaintext(document, cmarkOptions, 0))
+    return RenderedMarkdown(html: html, headings: headings, plainText: plain.trimmingCharacters(in: .whitespacesAndNewlines))
+  }
+
+  private static func take(_ p: UnsafeMutablePointer<CChar>?) -> String {
+    guard let p else { return "" }
+    defer { free(p) }
+    return String(cString: p)
+  }
+
+  /// Shifts heading levels, resolves `files/…` links, and collects headings with unique anchors.
+  private static func adjust(_ document: OpaquePointer, options: MarkdownOptions) -> [Heading] {
+    var headings: [(node: OpaquePointer, level: Int)] = []
+    var links: [OpaquePointer] = []
+    let iter = cmark_iter_new(document)
+    defer { cmark_iter_free(iter) }
+    while case let event = cmark_iter_next(iter), event != CMARK_EVENT_DONE {
+      guard event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iter) else { continue }
+      switch cmark_node_get_type(node) {
+      case CMARK_NODE_HEADING: headings.append((node, Int(cmark_node_get_heading_level(node))))
+      case CMARK_NODE_LINK, CMARK_NODE_IMAGE: links.append(node)
+      default: break
+      }
+    }
+    for link in links {
+      guard let raw = cmark_node_get_url(link) else { continue }
+      let url = String(cString: raw)
+      if url.hasPrefix("files/") {
+        cmark_node_set_url(link, options.filesBase + url)
+      }
+    }
+    let shift = max(0, options.topHeadingLevel - (headings.map(\.level).min() ?? options.topHeadingLevel))
+    var used = Set<String>()
+    var result: [Heading] = []
+    for (node, level) in headings {
+      let newLevel = min(6, level + shift)
+      cmark_node_set_heading_level(node, Int32(newLevel))
+      let text = plainText(of: node)
+      var base = Slug.make(text)
+      if base.isEmpty { base = "section" }
+      var anchor = base
+      var n = 2
+      while used.contains(anchor) {
+        anchor = "\(base)-\(n)"
+        n += 1
+      }
+      used.insert(anchor)
+      result.append(Heading(level: newLevel, text: text, anchor: anchor))
+    }
+    return result
+  }
+
+  private static func plainText(of node: OpaquePointer) -> String {
+    var text = ""
+    let iter = cmark_iter_new(node)
+    defer { cmark_iter_free(iter) }
+    while case let event = cmark_iter_next(iter), event != CMARK_EVENT_DONE {
+      guard event == CMARK_EVENT_ENTER, let n = cmark_iter_get_node(iter) else { continue }
+      let type = cmark_node_get_type(n)
+      if type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE, let lit = cmark_node_get_literal(n) {
+        text += String(cString: lit)
+      } else if type == CMARK_NODE_SOFTBREAK || type == CMARK_NODE_LINEBREAK {
+        text += " "
+      }
+    }
+    return text.trimmingCharacters(in: .whitespaces)
+  }
+
+  /// Gives the n-th `<hN>` of the HTML the n-th anchor. Raw HTML is never passed through,
+  /// so every `<hN>` in cmark's output is a real heading.
+  private static func anchorHeadings(_ html: String, _ headings: [Heading]) -> String {
+    guard !headings.isEmpty else { return html }
+    var out = ""
+    out.reserveCapacity(html.utf8.count + headings.count * 24)
+    var rest = Substring(html)
+    for h in headings {
+      let tag = "<h\(h.level)>"
+      guard let r = rest.range(of: tag) else { break }
+      out += rest[..<r.lowerBound]
+      out += "<h\(h.level) id=\"\(h.anchor)\">"
+      rest = rest[r.upperBound...]
+    }
+    out += rest
+    return out
+  }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import KaasaCore
+import KaasaFeeds
+
+extension SiteRenderer {
+  /// RSS of the timeline entries of `plans` that have happened, newest first, at most `feeds.limit`.
+  func rssFile(path: String, pagePath: String, title: String, description: String, plans: [Plan]) -> OutputFile {
+    var items: [(date: Date, item: RSSItem)] = []
+    for plan in plans {
+      for entry in plan.timeline {
+        let start = entry.date.start(in: zone)
+        guard start <= now else { continue }
+        items.append((start, rssItem(plan, entry, date: start)))
+      }
+    }
+    items.sort { $0.date != $1.date ? $0.date > $1.date : $0.item.guid < $1.item.guid }
+    let channel = RSSChannel(
+      title: title, link: urls.absolute(pagePath), description: description,
+      language: site.settings.language.rawValue, selfURL: urls.absolute(path),
+      items: items.prefix(site.settings.feedLimit).map(\.item))
+    return OutputFile(path: path, text: RSSWriter.render(channel))
+  }
+
+  func rssItem(_ plan: Plan, _ entry: TimelineEntry, date: Date) -> RSSItem {
+    var categories = [t["type_\(plan.type.rawValue)"]]
+    if let s = entry.stage { categories.append(t["stage_\(s.rawValue)"]) }
+    var lines = [plan.summary]
+    var facts: [String] = []
+    facts.append("\(t["feed_when"]): \(dateText(entry.date))")
+    if let s = entry.stage { facts.append("\(t["feed_stage"]): \(t["stage_\(s.rawValue)"])") }
+    if let l = entry.location { facts.append("\(t["feed_where"]): \(l)") }
+    lines.append(facts.joined(separator: "\n"))
+    return RSSItem(
+      title: "\(plan.title) — \(entry.title)",
+      link: urls.absolute(SiteURLs.plan(plan.id)) + "#e-\(entry.key)",
+      guid: "\(plan.id)/\(entry.key)",
+      pubDate: date,
+      categories: categories,
+      description: lines.joined(separator: "\n\n"))
+  }
+
+  /// iCalendar of every timeline entry of `plans`, past and future, and their feedback windows.
+  func calendarFile(path: String, name: String, plans: [Plan]) -> OutputFile {
+    var events: [(Date, String, CalendarEvent)] = []
+    let host = site.settings.host
+    for plan in plans {
+      let cancelled = plan.status(at: now, in: zone) == .cancelled
+      let planURL = urls.absolute(SiteURLs.plan(plan.id))
+      let revisions = history.plans[plan.file]
+      let stamp = contentStamp(plan)
+      for entry in plan.timeline {
+        let start = entry.date.start(in: zone)
+        let isCancelled = cancelled && start > now
+        var summary = "\(entry.title) – \(plan.title)"
+        if isCancelled { summary = t.format("calendar_cancelled", ["title": summary]) }
+        var description = plan.summary
+        if let s = entry.stage { description += "\n\(t["feed_stage"]): \(t["stage_\(s.rawValue)"])" }
+        description += "\n\(planURL)"
+        let revision = revisions?.entries[entry.key]
+        let event = CalendarEvent(
+          uid: "\(plan.id)/\(entry.key)@\(host)",
+          stamp: revision?.lastModified ?? stamp,
+          lastModified: revision?.lastModified,
+          sequence: revision?.sequence ?? 0,
+          summary: summary,
+          description: description,
+          location: entry.location ?? plan.location?.address,
+          geo: plan.location?.point.map { KaasaFeeds.GeoPoint(latitude: $0.latitude, longitude: $0.longitude) },
+          url: planURL + "#e-\(entry.key)",
+          start: eventTime(entry.date),
+          end: entry.end.map(eventEnd) ?? (entry.date.isAllDay ? nil : nil),
+          cancelled: isCancelled,
+          categories: [t["type_\(plan.type.rawValue)"]])
+        events.append((start, event.uid, event))
+      }
+      if let f = plan.feedback {
+        let revision = revisions?.entries["feedback"]
+        let event = CalendarEvent(
+          uid: "\(plan.id)/feedback@\(host)",
+          stamp: revision?.lastModified ?? stamp,
+          lastModified: revision?.lastModified,
+          sequence: revision?.sequence ?? 0,
+          summary: t.format("calendar_feedback", ["title": plan.title]),
+          description: "\(plan.summary)\n\(planURL)",
+          location: nil,
+          geo: nil,
+          url: planURL + "#feedback",
+          start: .date(year: f.opens.year, month: f.opens.month, day: f.opens.day),
+          end: .date(year: f.closes.next.year, month: f.closes.next.month, day: f.closes.next.day),
+          cancelled: cancelled && f.start(in: zone) > now,
+          categories: [t["type_\(plan.type.rawValue)"]])
+        events.append((f.start(in: zone), event.uid, event))
+      }
+    }
+    events.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+    let calendar = ICalendar(
+      name: name, description: site.settings.description, productID: "-//Kaasa//Kaasa 1.0//\(site.settings.language.rawValue.uppercased())",
+      timeZone: zone, refreshInterval: 12, language: site.settings.language.rawValue, events: events.map(\.2))
+    return OutputFile(path: path, text: ICalendarWriter.render(calendar))
+  }
+
+  /// DTSTAMP without git: the start of the plan's last update day, so it comes from content, not the clock.
+  func contentStamp(_ plan: Plan) -> Date {
+    publicationDates(plan).updated.start(in: zone)
+  }
+
+  func eventTime(_ d: EventDate) -> EventTime {
+    switch d {
+    case .day(let day): return .date(year: day.year, month: day.month, day: day.day)
+    default: return .dateTime(d.start(in: zone))
+    }
+  }
+
+  /// Ends of all-day entries are inclusive in content and exclusive in iCalendar.
+  func eventEnd(_ d: EventDate) -> EventTime {
+    switch d {
+    case .day(let day):
+      let n = day.next
+      return .date(year: n.year, month: n.month, day: n.day)
+    default: return .dateTime(d.start(in: zone))
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// One file of the built site: where it goes under output/ and what it holds.
+public struct OutputFile: Sendable, Hashable {
+  /// Path relative to the output folder, with `/` separators, e.g. `plans/torma/index.html`.
+  public var path: String
+  public var content: Content
+
+  public enum Content: Sendable, Hashable {
+    case bytes(Data)
+    /// A file copied as it is (content/files); the writer copies it, so large documents are never held in memory.
+    case copy(from: String)
+  }
+
+  public init(path: String, bytes: Data) {
+    self.path = path
+    self.content = .bytes(bytes)
+  }
+
+  public init(path: String, text: String) {
+    self.path = path
+    self.content = .bytes(Data(text.utf8))
+  }
+
+  public init(path: String, copyOf source: String) {
+    self.path = path
+    self.content = .copy(from: source)
+  }
+
+  public var text: String? {
+    if case .bytes(let d) = content { return String(decoding: d, as: UTF8.self) }
+    return nil
+  }
+}
+
+/// Absolute and root-relative addresses of the site's pages.
+public struct SiteURLs: Sendable {
+  public var baseURL: URL
+  /// The path part of baseURL, always ending in `/` (e.g. `/` or `/plaanid/`).
+  public var basePath: String
+
+  public init(baseURL: URL) {
+    var s = baseURL.absoluteString
+    if !s.hasSuffix("/") { s += "/" }
+    self.baseURL = URL(string: s)!
+    var p = self.baseURL.path
+    if p.isEmpty { p = "/" }
+    if !p.hasSuffix("/") { p += "/" }
+    self.basePath = p
+  }
+
+  /// Root-relative link for use inside pages: `/plaanid/plans/x/`.
+  public func link(_ path: String) -> String { basePath + path }
+
+  /// Absolute URL for feeds, sitemap and canonical links.
+  public func absolute(_ path: String) -> String { baseURL.absoluteString + path }
+
+  /// `webcal://` form of an absolute http(s) URL, which calendar apps open as a subscription.
+  public func webcal(_ path: String) -> String {
+    let abs = absolute(path)
+    if let r = abs.range(of: "://") { return "webcal://" + abs[r.upperBound...] }
+    return abs
+  }
+
+  public static func plan(_ id: String) -> String { "plans/\(id)/" }
+  public static func municipality(_ id: String) -> String { "\(id)/" }
+  public static func village(_ m: String, _ v: String) -> String { "\(m)/\(v)/" }
+}

@@ -1,0 +1,284 @@
+import Foundation
+import KaasaCore
+import KaasaMarkdown
+
+extension SiteRenderer {
+  /// The plan's page and its calendar.
+  func renderPlan(_ plan: Plan, body: RenderedMarkdown, model: SiteIndex) throws -> [OutputFile] {
+    let path = SiteURLs.plan(plan.id)
+    var context = planSummary(plan, model: model)
+    context["bodyHTML"] = body.html
+    context["hasBody"] = !body.html.isEmpty
+    context["timeline"] = plan.timelineInOrder(zone: zone).map { entryContext($0, plan: plan) }
+    context["documents"] = plan.documents.map { d in
+      [
+        "title": d.title, "external": d.isExternal,
+        "url": d.isExternal ? d.url : urls.link(d.url),
+      ] as [String: Any]
+    }
+    context["hasDocuments"] = !plan.documents.isEmpty
+    if let c = plan.contact {
+      context["contact"] = KaasaSite.context([
+        "name": c.name, "email": c.email, "phone": c.phone,
+        "phoneHref": c.phone.map { $0.filter { $0 == "+" || $0.isNumber } },
+      ])
+    }
+    if let loc = plan.location {
+      var l = KaasaSite.context(["address": loc.address])
+      if let p = loc.point {
+        let lat = coordinate(p.latitude)
+        let lon = coordinate(p.longitude)
+        l["lat"] = lat
+        l["lon"] = lon
+        l["osm"] = "https://www.openstreetmap.org/?mlat=\(lat)&mlon=\(lon)#map=16/\(lat)/\(lon)"
+        l["maaamet"] = "https://xgis.maaamet.ee/maps/XGis?app_id=UU82&user_id=at&LANG=1&WGS84=\(lat),\(lon)"
+      }
+      context["location"] = l
+    }
+    if let b = plan.budget {
+      context["budget"] = formatMoney(b)
+    }
+    context["tags"] = plan.tags
+    context["hasTags"] = !plan.tags.isEmpty
+    let dates = publicationDates(plan)
+    context["published"] = ["text": t.day(dates.published), "iso": dates.published.description]
+    context["updated"] = ["text": t.day(dates.updated), "iso": dates.updated.description]
+    context["feedbackForm"] = feedbackForm(plan, model: model)
+    context["subscribe"] = [subscription(kind: "plan", name: plan.title, path: path, hasFeed: false)]
+    let history = historyContext(plan)
+    context["history"] = history
+    context["hasHistory"] = !history.isEmpty
+    if let repo = site.settings.repository {
+      context["sourceURL"] = Forge.fileURL(repository: repo, path: plan.file)
+      context["historyURL"] = Forge.historyURL(repository: repo, path: plan.file)
+    }
+    let municipality = site.municipality(plan.municipalityID)
+    let feeds: [[String: Any]] = [
+      ["title": t.format("feed_of", ["name": municipality?.name ?? plan.municipalityID]),
+       "url": urls.absolute("\(plan.municipalityID)/feed.xml"), "type": "application/rss+xml"]
+    ]
+    let html = try page(
+      "plan", path: path, title: plan.title, description: plan.summary, feeds: feeds, extra: ["plan": context])
+    let calendar = calendarFile(
+      path: path + "calendar.ics", name: "\(plan.title) – \(site.settings.title)", plans: [plan])
+    return [html, calendar]
+  }
+
+  /// The fields every list of plans shows.
+  func planSummary(_ plan: Plan, model: SiteIndex) -> [String: Any] {
+    let municipality = site.municipality(plan.municipalityID)
+    let status = model.statuses[plan.id] ?? nil
+    var villages: [[String: Any]] = []
+    for v in plan.villageIDs {
+      let name = municipality?.village(v)?.name ?? v
+      villages.append(["name": name, "id": v, "url": urls.link(SiteURLs.village(plan.municipalityID, v))])
+    }
+    var context: [String: Any] = [
+      "id": plan.id,
+      "title": plan.title,
+      "summary": plan.summary,
+      "url": urls.link(SiteURLs.plan(plan.id)),
+      "municipality": [
+        "id": plan.municipalityID, "name": municipality?.name ?? plan.municipalityID,
+        "url": urls.link(SiteURLs.municipality(plan.municipalityID)),
+      ],
+      "villages": villages,
+      "villageIDs": plan.villageIDs.joined(separator: " "),
+      "wide": plan.isMunicipalityWide,
+      "type": plan.type.rawValue,
+      "typeLabel": t["type_\(plan.type.rawValue)"],
+      "status": status?.rawValue ?? "",
+      "statusLabel": status.map { t["stage_\($0.rawValue)"] } ?? "",
+      "cancelled": status == .cancelled,
+      "draft": plan.draft,
+    ]
+    if let f = plan.feedback {
+      let state = f.state(at: now, in: zone)
+      let text: String
+      switch state {
+      case .open: text = t.format("feedback_open_until", ["date": t.day(f.closes, form: .until)])
+      case .upcoming: text = t.format("feedback_opens_on", ["date": t.day(f.opens, form: .on)])
+      case .closed: text = t.format("feedback_closed_on", ["date": t.day(f.closes, form: .on)])
+      }
+      context["feedback"] = [
+        "state": state.rawValue, "open": state == .open, "upcoming": state == .upcoming, "closed": state == .closed,
+        "text": text, "opens": f.opens.description, "closes": f.closes.description,
+      ] as [String: Any]
+    }
+    if let next = plan.timelineInOrder(zone: zone).first(where: { $0.date.start(in: zone) > now }) {
+      context["next"] = ["date": dateText(next.date), "iso": isoDate(next.date), "title": next.title]
+    }
+    return context
+  }
+
+  func entryContext(_ e: TimelineEntry, plan: Plan) -> [String: Any] {
+    let start = e.date.start(in: zone)
+    var c = KaasaSite.context([
+      "key": e.key,
+      "anchor": "e-\(e.key)",
+      "title": e.title,
+      "date": dateText(e.date),
+      "iso": isoDate(e.date),
+      "past": start <= now,
+      "upcoming": start > now,
+      "location": e.location,
+    ])
+    if let end = e.end { c["end"] = endText(end, start: e.date) }
+    if let s = e.stage { c["stage"] = t["stage_\(s.rawValue)"] }
+    if let k = e.kind { c["kind"] = t["kind_\(k.rawValue)"] }
+    return c
+  }
+
+  /// The form while feedback is open and an endpoint is set; a mailto link without one.
+  func feedbackForm(_ plan: Plan, model: SiteIndex) -> [String: Any]? {
+    guard let f = plan.feedback, f.state(at: now, in: zone) == .open else { return nil }
+    let municipality = site.municipality(plan.municipalityID)
+    let villages = (plan.isMunicipalityWide ? municipality?.villages.map(\.id) ?? [] : plan.villageIDs)
+    var form: [String: Any] = [
+      "planID": plan.id,
+      "villages": villages.map { ["id": $0, "name": municipality?.village($0)?.name ?? $0] },
+      "hasVillages": !villages.isEmpty,
+      "privacyURL": site.pages.contains { $0.slug == "privacy" } ? urls.link("privacy/") : "",
+      "closes": t.day(f.closes, form: .until),
+    ]
+    if let endpoint = site.settings.feedbackEndpoint {
+      form["endpoint"] = endpoint.absoluteString
+    } else if let email = plan.contact?.email ?? municipality?.email {
+      let subject = t.format("feedback_mail_subject", ["title": plan.title])
+      form["mailto"] = "mailto:\(email)?subject=\(percentEncode(subject))"
+      form["mailAddress"] = email
+    } else {
+      return nil
+    }
+    return form
+  }
+
+  func historyContext(_ plan: Plan) -> [[String: Any]] {
+    guard let h = history.plans[plan.file] else { return [] }
+    return h.commits.reversed().map { c in
+      var item: [String: Any] = [
+        "date": t.day(LocalDate(c.date, in: zone)), "iso": iso8601(c.date), "subject": c.subject,
+        "hash": String(c.hash.prefix(8)),
+      ]
+      if let repo = site.settings.repository { item["url"] = Forge.commitURL(repository: repo, hash: c.hash) }
+      return item
+    }
+  }
+
+  /// First publication and last update: from git when known, else from the timeline.
+  func publicationDates(_ plan: Plan) -> (published: LocalDate, updated: LocalDate) {
+    if let h = history.plans[plan.file], let p = h.published, let u = h.updated {
+      return (LocalDate(p, in: zone), LocalDate(u, in: zone))
+    }
+    let entries = plan.timelineInOrder(zone: zone)
+    let past = entries.filter { $0.date.start(in: zone) <= now }
+    let published = (past.first ?? entries.first!).date.localDay(in: zone)
+    let updated = (past.last ?? entries.first!).date.localDay(in: zone)
+    return (published, max(published, updated))
+  }
+
+  // MARK: Formatting
+
+  func dateText(_ d: EventDate) -> String {
+    switch d {
+    case .day(let day): return t.day(day)
+    case .local(let lt): return t.format("datetime_pattern", ["date": t.day(lt.date), "time": t.time(lt)])
+    case .instant(let i):
+      let lt = localDateTime(i)
+      return t.format("datetime_pattern", ["date": t.day(lt.date), "time": t.time(lt)])
+    }
+  }
+
+  func endText(_ end: EventDate, start: EventDate) -> String {
+    switch end {
+    case .day(let d): return t.day(d)
+    default:
+      let e = localDateTime(end.start(in: zone))
+      if e.date == start.localDay(in: zone) { return t.time(e) }
+      return dateText(end)
+    }
+  }
+
+  func localDateTime(_ instant: Date) -> LocalDateTime {
+    var cal = Calendar(identifier: .gregorian)
+    cal.timeZone = zone
+    let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: instant)
+    return LocalDateTime(
+      date: LocalDate(year: c.year!, month: c.month!, day: c.day!), hour: c.hour!, minute: c.minute!,
+      second: c.second!)
+  }
+
+  /// For `<time datetime>`: a day, or a local time with the zone's offset at that moment.
+  func isoDate(_ d: EventDate) -> String {
+    switch d {
+    case .day(let day): return day.description
+    default:
+      let instant = d.start(in: zone)
+      let lt = localDateTime(instant)
+      let offset = zone.secondsFromGMT(for: instant)
+      let sign = offset < 0 ? "-" : "+"
+      return String(
+        format: "%@T%02d:%02d%@%02d:%02d", lt.date.description, lt.hour, lt.minute, sign, abs(offset) / 3600,
+        abs(offset) % 3600 / 60)
+    }
+  }
+
+  func iso8601(_ d: Date) -> String {
+    var cal = Calendar(identifier: .gregorian)
+    cal.timeZone = TimeZone(identifier: "UTC")!
+    let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: d)
+    return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+  }
+
+  func coordinate(_ v: Double) -> String {
+    var s = String(format: "%.6f", v)
+    while s.hasSuffix("0") { s.removeLast() }
+    if s.hasSuffix(".") { s.removeLast() }
+    return s
+  }
+
+  func formatMoney(_ b: Budget) -> String {
+    let whole = Int(b.amount.rounded())
+    let digits = String(whole)
+    var grouped = ""
+    for (i, ch) in digits.reversed().enumerated() {
+      if i > 0 && i % 3 == 0 { grouped.append(site.settings.language == .en ? "," : "\u{00A0}") }
+      grouped.append(ch)
+    }
+    let amount = String(grouped.reversed())
+    let symbol = b.currency == "EUR" ? "€" : b.currency
+    return site.settings.language == .en ? "\(symbol)\(amount)" : "\(amount)\u{00A0}\(symbol)"
+  }
+
+  func percentEncode(_ s: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+  }
+}
+
+/// Links into a forge (GitHub or GitLab) for a plan's source and history.
+enum Forge {
+  static func trimmed(_ repo: URL) -> String {
+    var s = repo.absoluteString
+    while s.hasSuffix("/") { s.removeLast() }
+    if s.hasSuffix(".git") { s.removeLast(4) }
+    return s
+  }
+
+  static func isGitLab(_ repo: URL) -> Bool { repo.host?.contains("gitlab") ?? false }
+
+  static func fileURL(repository: URL, path: String, ref: String = "HEAD") -> String {
+    isGitLab(repository)
+      ? "\(trimmed(repository))/-/blob/\(ref)/\(path)" : "\(trimmed(repository))/blob/\(ref)/\(path)"
+  }
+
+  static func historyURL(repository: URL, path: String) -> String {
+    isGitLab(repository)
+      ? "\(trimmed(repository))/-/commits/HEAD/\(path)" : "\(trimmed(repository))/commits/HEAD/\(path)"
+  }
+
+  static func commitURL(repository: URL, hash: String) -> String {
+    isGitLab(repository) ? "\(trimmed(repository))/-/commit/\(hash)" : "\(trimmed(repository))/commit/\(hash)"
+  }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import KaasaCore
+import KaasaMarkdown
+
+extension SiteRenderer {
+  static let upcomingDays = 60
+  static let latestUpdates = 10
+
+  /// Home, plans index, free pages, 404, thank-you page, feeds of the whole site, sitemap and machine files.
+  func renderSiteWide(model: SiteIndex) throws -> [OutputFile] {
+    var files: [OutputFile] = []
+    let title = site.settings.title
+    files.append(
+      rssFile(path: "feed.xml", pagePath: "", title: title, description: site.settings.description ?? title, plans: site.plans))
+    files.append(calendarFile(path: "calendar.ics", name: title, plans: site.plans))
+    files.append(try home(model: model))
+    files.append(try plansIndex(model: model))
+    let pageOptions = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 2)
+    for p in site.pages {
+      let body = Markdown.render(p.body, options: pageOptions)
+      files.append(
+        try page("page", path: "\(p.slug)/", title: p.title, description: nil,
+                 extra: ["content": ["title": p.title, "bodyHTML": body.html]]))
+    }
+    var notFound = try page("404", path: "404.html", title: t["notfound_title"], description: nil, extra: [:])
+    notFound.path = "404.html"
+    files.append(notFound)
+    files.append(try page("thanks", path: "thanks/", title: t["thanks_title"], description: nil, extra: [:]))
+    files.append(OutputFile(path: "plans.json", text: plansJSON(model: model)))
+    files.append(OutputFile(path: "site.json", text: siteJSON()))
+    files.append(OutputFile(path: "sitemap.xml", text: sitemap()))
+    files.append(OutputFile(path: "robots.txt", text: "User-agent: *\nAllow: /\nDisallow: \(urls.basePath)thanks/\n\nSitemap: \(urls.absolute("sitemap.xml"))\n"))
+    files.append(OutputFile(path: "_headers", text: HostHints.netlifyHeaders(basePath: urls.basePath)))
+    return files
+  }
+
+  func home(model: SiteIndex) throws -> OutputFile {
+    let open = site.plans.filter { $0.feedbackState(at: now, in: zone) == .open }
+      .sorted { ($0.feedback!.closes, $0.id) < ($1.feedback!.closes, $1.id) }
+    let horizon = now.addingTimeInterval(TimeInterval(Self.upcomingDays * 86_400))
+    var upcoming: [(Date, String, [String: Any])] = []
+    var latest: [(Date, String, [String: Any])] = []
+    for plan in site.plans {
+      for e in plan.timeline {
+        let start = e.date.start(in: zone)
+        var item = entryContext(e, plan: plan)
+        item["plan"] = ["title": plan.title, "url": urls.link(SiteURLs.plan(plan.id))]
+        item["link"] = urls.link(SiteURLs.plan(plan.id)) + "#e-\(e.key)"
+        item["municipality"] = site.municipality(plan.municipalityID)?.name ?? ""
+        if start > now && start <= horizon { upcoming.append((start, "\(plan.id)/\(e.key)", item)) }
+        if start <= now { latest.append((start, "\(plan.id)/\(e.key)", item)) }
+      }
+    }
+    upcoming.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+    latest.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+    let context: [String: Any] = [
+      "open": open.map { planSummary($0, model: model) },
+      "hasOpen": !open.isEmpty,
+      "upcoming": upcoming.map(\.2),
+      "hasUpcoming": !upcoming.isEmpty,
+      "latest": latest.prefix(Self.latestUpdates).map(\.2),
+      "hasLatest": !latest.isEmpty,
+      "upcomingHeading": t.format("home_upcoming", ["days": String(Self.upcomingDays)]),
+      "subscribe": [subscription(kind: "site", name: site.settings.title, path: "", hasFeed: true)],
+    ]
+    return try page("home", path: "", title: site.settings.title, description: site.settings.description, extra: ["home": context])
+  }
+
+  func plansIndex(model: SiteIndex) throws -> OutputFile {
+    let groups: [[String: Any]] = site.municipalities.map { m in
+      let plans = model.plans(municipality: m.id)
+      return ["name": m.name, "id": m.id, "url": urls.link(SiteURLs.municipality(m.id)),
+              "plans": plans.map { planSummary($0, model: model) }, "hasPlans": !plans.isEmpty]
+    }
+    let statuses = Stage.allCases.filter { s in model.statuses.values.contains(s) }
+    let types = PlanType.allCases.filter { ty in site.plans.contains { $0.type == ty } }
+    let filters: [String: Any] = [
+      "municipalities": site.municipalities.map { m in
+        ["id": m.id, "name": m.name,
+         "villages": m.villages.map { ["id": "\(m.id)/\($0.id)", "name": $0.name] }] as [String: Any]
+      },
+      "types": types.map { ["id": $0.rawValue, "name": t["type_\($0.rawValue)"]] },
+      "statuses": statuses.map { ["id": $0.rawValue, "name": t["stage_\($0.rawValue)"]] },
+    ]
+    return try page(
+      "plans", path: "plans/", title: t["plans_title"], description: nil,
+      extra: ["plans": ["groups": groups, "filters": filters, "count": site.plans.count]])
+  }
+
+  func plansJSON(model: SiteIndex) -> String {
+    let items: [[String: Any]] = site.plans.map { plan in
+      let m = site.municipality(plan.municipalityID)
+      var item: [String: Any] = [
+        "id": plan.id,
+        "title": plan.title,
+        "summary": plan.summary,
+        "url": urls.absolute(SiteURLs.plan(plan.id)),
+        "municipality": plan.municipalityID,
+        "municipalityName": m?.name ?? plan.municipalityID,
+        "villages": plan.villageIDs.map { ["id": $0, "name": m?.village($0)?.name ?? $0] },
+        "type": plan.type.rawValue,
+        "status": (model.statuses[plan.id] ?? nil)?.rawValue ?? NSNull(),
+        "calendar": urls.absolute(SiteURLs.plan(plan.id) + "calendar.ics"),
+      ]
+      let dates = publicationDates(plan)
+      item["published"] = dates.published.description
+      item["updated"] = dates.updated.description
+      if let f = plan.feedback {
+        item["feedback"] = [
+          "opens": f.opens.description, "closes": f.closes.description,
+          "opensAt": iso8601(f.start(in: zone)), "closesAt": iso8601(f.end(in: zone)),
+          "state": f.state(at: now, in: zone).rawValue,
+        ]
+      } else {
+        item["feedback"] = NSNull()
+      }
+      return item
+    }
+    return json(items)
+  }
+
+  func siteJSON() -> String {
+    json([
+      "title": site.settings.title,
+      "baseURL": urls.baseURL.absoluteString,
+      "language": site.settings.language.rawValue,
+      "timezone": zone.identifier,
+    ])
+  }
+
+  func json(_ value: Any) -> String {
+    let data = (try? JSONSerialization.data(
+      withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
+    return String(decoding: data, as: UTF8.self) + "\n"
+  }
+
+  func sitemap() -> String {
+    var paths = ["", "plans/"]
+    paths += site.plans.map { SiteURLs.plan($0.id) }
+    for m in site.municipalities {
+      paths.append(SiteURLs.municipality(m.id))
+      paths += m.villages.map { SiteURLs.village(m.id, $0.id) }
+    }
+    paths += site.pages.map { "\($0.slug)/" }
+    var lastmod: [String: String] = [:]
+    for p in site.plans { lastmod[SiteURLs.plan(p.id)] = publicationDates(p).updated.description }
+    var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+    for p in paths {
+      xml += "  <url><loc>\(XMLText.escape(urls.absolute(p)))</loc>"
+      if let l = lastmod[p] { xml += "<lastmod>\(l)</lastmod>" }
+      xml += "</url>\n"
+    }
+    return xml + "</urlset>\n"
+  }
+}
+
+/// XML escaping for the few files written here by hand.
+enum XMLText {
+  static func escape(_ s: String) -> String {
+    var out = ""
+    for ch in s {
+      switch ch {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&apos;"
+      default: out.append(ch)
+      }
+    }
+    return out
+  }
+}
+
+/// Hints that make static hosts serve calendars and feeds with the right types.
+public enum HostHints {
+  public static func netlifyHeaders(basePath: String) -> String {
+    """
+    # Content types for Netlify and Cloudflare Pages; see README for nginx and Apache.
+    \(basePath)*.ics
+      Content-Type: text/calendar; charset=utf-8
+    \(basePath)*/calendar.ics
+      Content-Type: text/calendar; charset=utf-8
+    \(basePath)feed.xml
+      Content-Type: application/rss+xml; charset=utf-8
+    \(basePath)*/feed.xml
+      Content-Type: application/rss+xml; charset=utf-8
+    \(basePath)plans.json
+      Content-Type: application/json; charset=utf-8
+      Access-Control-Allow-Origin: *
+
+    """
+  }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import KaasaCore
+import Mustache
+import Yams
+
+/// A theme: Mustache templates, UI translations and static assets.
+///
+/// Files in the site's `themes/<name>/` override those of the built-in default theme one by one,
+/// so a site can replace a single template or translation and keep the rest.
+public struct Theme: Sendable {
+  public var library: MustacheLibrary
+  public var strings: Translations
+  /// Static files under `assets/`, by path relative to the theme (e.g. `assets/style.css`).
+  public var assets: [(path: String, data: Data)]
+
+  /// Every file of the theme by relative path, after overrides; kept for cache keys.
+  public var files: [String: Data]
+
+  /// Loads the theme `name` for `language` from `siteDirectory/themes/`, over the built-in default.
+  public static func load(name: String, language: SiteLanguage, siteDirectory: URL) throws(ThemeError) -> Theme {
+    var files = DefaultTheme.files.mapValues { Data($0.utf8) }
+    let overrides = [
+      siteDirectory.appendingPathComponent("themes/default"),
+      siteDirectory.appendingPathComponent("themes/\(name)"),
+    ]
+    for dir in name == "default" ? [overrides[0]] : overrides {
+      for rel in walk(dir) {
+        if let data = FileManager.default.contents(atPath: dir.appendingPathComponent(rel).path) {
+          files[rel] = data
+        }
+      }
+    }
+    return try Theme(files: files, language: language)
+  }
+
+  public init(files: [String: Data], language: SiteLanguage) throws(ThemeError) {
+    self.files = files
+    var library = MustacheLibrary()
+    for (path, data) in files.sorted(by: { $0.key < $1.key })
+    where path.hasPrefix("templates/") && path.hasSuffix(".mustache") {
+      let name = String(path.dropFirst("templates/".count).dropLast(".mustache".count))
+      do {
+        try library.register(String(decoding: data, as: UTF8.self), named: name)
+      } catch {
+        throw .template(path, "\(error)")
+      }
+    }
+    self.library = library
+    guard let base = files["i18n/et.yml"] else { throw .missing("i18n/et.yml") }
+    let fallback = try Self.parseStrings(base, path: "i18n/et.yml")
+    let path = "i18n/\(language.rawValue).yml"
+    guard let chosen = files[path] else { throw .missing(path) }
+    var table = try Self.parseStrings(chosen, path: path)
+    // A key missing in a translation falls back to Estonian rather than leaving a hole in the page.
+    for (k, v) in fallback where table[k] == nil { table[k] = v }
+    self.strings = Translations(language: language, table: table)
+    self.assets = files.filter { $0.key.hasPrefix("assets/") }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+  }
+
+  static func parseStrings(_ data: Data, path: String) throws(ThemeError) -> [String: TranslationValue] {
+    let loaded: Any?
+    do {
+      loaded = try Yams.load(yaml: String(decoding: data, as: UTF8.self))
+    } catch {
+      throw .translation(path, "\(error)")
+    }
+    guard let dict = loaded as? [String: Any] else { throw .translation(path, "expected key: value lines") }
+    var out: [String: TranslationValue] = [:]
+    for (k, v) in dict {
+      if let list = v as? [Any] {
+        out[k] = .list(list.map { "\($0)" })
+      } else {
+        out[k] = .text("\(v)")
+      }
+    }
+    return out
+  }
+
+  public func render(_ template: String, _ context: [String: Any]) throws(ThemeError) -> String {
+    guard let html = library.render(context, withTemplate: template) else { throw .missing("templates/\(template).mustache") }
+    return html
+  }
+
+  static func walk(_ dir: URL) -> [String] {
+    let fm = FileManager.default
+    guard let names = try? fm.contentsOfDirectory(atPath: dir.path) else { return [] }
+    var out: [String] = []
+    for name in names.sorted() where !name.hasPrefix(".") {
+      var isDir: ObjCBool = false
+      let full = dir.appendingPathComponent(name)
+      guard fm.fileExists(atPath: full.path, isDirectory: &isDir) else { continue }
+      if isDir.boolValue { out += walk(full).map { "\(name)/\($0)" } } else { out.append(name) }
+    }
+    return out
+  }
+}
+
+/// A problem with a theme: the build stops and says which file.
+public enum ThemeError: Error, Sendable, CustomStringConvertible {
+  case missing(String)
+  case template(String, String)
+  case translation(String, String)
+
+  public var description: String {
+    switch self {
+    case .missing(let p): return "the theme has no \(p): add it, or remove the override that hides it"
+    case .template(let p, let e): return "\(p): the template cannot be read: \(e)"
+    case .translation(let p, let e): return "\(p): the translations cannot be read: \(e)"
+    }
+  }
+}
+
+/// A translation entry: a sentence, or a list such as month names.
+public enum TranslationValue: Sendable, Hashable {
+  case text(String)
+  case list([String])
+}
+
+/// UI strings of one language, and the date formats that go with them.
+public struct Translations: Sendable {
+  public var language: SiteLanguage
+  public var table: [String: TranslationValue]
+
+  public subscript(_ key: String) -> String {
+    if case .text(let s)? = table[key] { return s }
+    return key
+  }
+
+  /// `"{date}"`-style placeholders filled in.
+  public func format(_ key: String, _ values: [String: String]) -> String {
+    var s = self[key]
+    for (k, v) in values { s = s.replacingOccurrences(of: "{\(k)}", with: v) }
+    return s
+  }
+
+  func list(_ key: String) -> [String] {
+    if case .list(let l)? = table[key] { return l }
+    return []
+  }
+
+  /// The flat text entries, for templates (`{{t.key}}`).
+  public var templateStrings: [String: String] {
+    var out: [String: String] = [:]
+    for (k, v) in table { if case .text(let s) = v { out[k] = s } }
+    return out
+  }
+
+  /// Month-name forms: the plain date, "on" a date, "until" a date (Estonian and Russian inflect them).
+  public enum DateForm: String, Sendable {
+    case plain = "months"
+    case on = "months_on"
+    case until = "months_until"
+  }
+
+  /// A day as the language writes it: "31. detsember 2026", "31 December 2026", "31 декабря 2026 г.".
+  public func day(_ d: LocalDate, form: DateForm = .plain) -> String {
+    var months = list(form.rawValue)
+    if months.count != 12 { months = list("months") }
+    let month = months.count == 12 ? months[d.month - 1] : String(d.month)
+    return format("date_pattern", ["day": String(d.day), "month": month, "year": String(d.year)])
+  }
+
+  /// "18:00"
+  public func time(_ t: LocalDateTime) -> String {
+    String(format: "%02d:%02d", t.hour, t.minute)
+  }
+}
