@@ -1,0 +1,271 @@
+import Foundation
+
+/// An iCalendar (RFC 5545, RFC 7986) calendar to publish for subscription.
+public struct ICalendar: Sendable, Equatable {
+  public var name: String
+  public var description: String?
+  /// Formal public identifier of the product, e.g. `-//Kaasa//Kaasa 1.0//ET`.
+  public var productID: String
+  /// The zone timed events are written in; all-day events have no zone.
+  public var timeZone: TimeZone
+  /// How often subscribers should refresh, in hours (at least 1).
+  public var refreshInterval: Int
+  /// Language tag such as `et`, put on the calendar's and events' text properties.
+  public var language: String?
+  /// Written in this order: the caller sorts.
+  public var events: [CalendarEvent]
+
+  public init(
+    name: String, description: String? = nil, productID: String = "-//Kaasa//Kaasa 1.0//ET",
+    timeZone: TimeZone, refreshInterval: Int = 12, language: String? = nil, events: [CalendarEvent] = []
+  ) {
+    self.name = name
+    self.description = description
+    self.productID = productID
+    self.timeZone = timeZone
+    self.refreshInterval = refreshInterval
+    self.language = language
+    self.events = events
+  }
+}
+
+/// When an event starts or ends: a whole day, or an instant.
+public enum EventTime: Sendable, Hashable {
+  /// A calendar day with no time zone (an all-day event).
+  case date(year: Int, month: Int, day: Int)
+  /// An instant, written in the calendar's time zone.
+  case dateTime(Date)
+}
+
+/// A point on Earth in WGS 84 degrees, for the GEO property.
+public struct GeoPoint: Sendable, Hashable {
+  public var latitude: Double
+  public var longitude: Double
+
+  public init(latitude: Double, longitude: Double) {
+    self.latitude = latitude
+    self.longitude = longitude
+  }
+}
+
+/// One VEVENT.
+public struct CalendarEvent: Sendable, Equatable {
+  /// Globally unique and never changing for the same event, so updates replace it in clients.
+  public var uid: String
+  /// When this version of the event was made (DTSTAMP); never the clock, so output is reproducible.
+  public var stamp: Date
+  public var lastModified: Date?
+  /// Revision number; raise it when the event changes so clients take the new version.
+  public var sequence: Int
+  public var summary: String
+  public var description: String?
+  public var location: String?
+  public var geo: GeoPoint?
+  /// Absolute URL of the event's page.
+  public var url: String?
+  public var start: EventTime
+  /// Of the same kind as `start` and after it; exclusive for dates. When nil (or unusable) a date
+  /// event lasts one day and a timed event has no DTEND, which RFC 5545 reads as taking no time.
+  public var end: EventTime?
+  public var cancelled: Bool
+  public var categories: [String]
+
+  public init(
+    uid: String, stamp: Date, lastModified: Date? = nil, sequence: Int = 0, summary: String,
+    description: String? = nil, location: String? = nil, geo: GeoPoint? = nil, url: String? = nil,
+    start: EventTime, end: EventTime? = nil, cancelled: Bool = false, categories: [String] = []
+  ) {
+    self.uid = uid
+    self.stamp = stamp
+    self.lastModified = lastModified
+    self.sequence = sequence
+    self.summary = summary
+    self.description = description
+    self.location = location
+    self.geo = geo
+    self.url = url
+    self.start = start
+    self.end = end
+    self.cancelled = cancelled
+    self.categories = categories
+  }
+}
+
+/// Writes an `ICalendar` as an RFC 5545 text, byte-identical for identical input.
+public enum ICalendarWriter {
+  /// The whole calendar, with CRLF line ends and lines folded at 75 octets.
+  ///
+  /// Timed events are written in the calendar's zone with one VTIMEZONE of yearly rules; when the
+  /// zone's changes in the events' years fit no yearly rule they are written in UTC instead.
+  public static func render(_ calendar: ICalendar) -> String {
+    let zone = calendar.timeZone
+    let rules = TimeZoneRules.derive(for: zone, covering: calendar.events.flatMap(instants))
+    let language = calendar.language.map { ";LANGUAGE=" + ICalendarText.parameter($0) } ?? ""
+    let hours = max(1, calendar.refreshInterval)
+
+    var lines = [
+      "BEGIN:VCALENDAR",
+      "VERSION:2.0",
+      "PRODID:" + ICalendarText.escape(calendar.productID),
+      "CALSCALE:GREGORIAN",
+      "NAME\(language):" + ICalendarText.escape(calendar.name),
+      "X-WR-CALNAME:" + ICalendarText.escape(calendar.name),
+    ]
+    if let description = calendar.description {
+      lines.append("DESCRIPTION\(language):" + ICalendarText.escape(description))
+      lines.append("X-WR-CALDESC:" + ICalendarText.escape(description))
+    }
+    lines += [
+      "REFRESH-INTERVAL;VALUE=DURATION:PT\(hours)H",
+      "X-PUBLISHED-TTL:PT\(hours)H",
+      "X-WR-TIMEZONE:" + ICalendarText.escape(zone.identifier),
+    ]
+    if let rules { lines += rules.lines(tzid: zone.identifier) }
+
+    for event in calendar.events {
+      lines.append("BEGIN:VEVENT")
+      lines.append("UID:" + ICalendarText.escape(event.uid))
+      lines.append("DTSTAMP:" + DateText.utcDateTime(event.stamp))
+      if let modified = event.lastModified { lines.append("LAST-MODIFIED:" + DateText.utcDateTime(modified)) }
+      lines.append("SEQUENCE:\(max(0, event.sequence))")
+      switch (event.start, event.end) {
+      case (.date(let y, let m, let d), let end):
+        let first = day(y, m, d)
+        var last = day(y, m, d, adding: 1)
+        if case .date(let y2, let m2, let d2) = end, day(y2, m2, d2) > first { last = day(y2, m2, d2) }
+        lines.append("DTSTART;VALUE=DATE:" + first)
+        lines.append("DTEND;VALUE=DATE:" + last)
+      case (.dateTime, _):
+        let times = instants(of: event)
+        lines.append("DTSTART" + dateTime(times[0], in: zone, rules: rules))
+        if times.count > 1 { lines.append("DTEND" + dateTime(times[1], in: zone, rules: rules)) }
+      }
+      lines.append("SUMMARY\(language):" + ICalendarText.escape(event.summary))
+      if let text = event.description { lines.append("DESCRIPTION\(language):" + ICalendarText.escape(text)) }
+      if let text = event.location { lines.append("LOCATION\(language):" + ICalendarText.escape(text)) }
+      if let geo = event.geo, let text = geoText(geo) { lines.append("GEO:" + text) }
+      if let url = event.url { lines.append("URL:" + ICalendarText.stripControls(url)) }
+      let categories = event.categories.filter { !$0.isEmpty }
+      if !categories.isEmpty {
+        lines.append("CATEGORIES\(language):" + categories.map(ICalendarText.escape).joined(separator: ","))
+      }
+      lines.append(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
+      if case .date = event.start { lines.append("TRANSP:TRANSPARENT") }
+      lines.append("END:VEVENT")
+    }
+    lines.append("END:VCALENDAR")
+    return lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
+  }
+
+  /// The instants an event writes (start, and end if usable), so the VTIMEZONE covers exactly those.
+  private static func instants(of event: CalendarEvent) -> [Date] {
+    guard case .dateTime(let start) = event.start else { return [] }
+    if case .dateTime(let end) = event.end, end > start { return [start, end] }
+    return [start]
+  }
+
+  /// `;TZID=zone:local` in the zone's wall time, or `:utcZ` without rules. The second pass of a
+  /// repeated hour (clocks going back) is also written in UTC, because RFC 5545 reads an
+  /// ambiguous wall time as its first occurrence.
+  private static func dateTime(_ date: Date, in zone: TimeZone, rules: TimeZoneRules?) -> String {
+    guard let rules else { return ":" + DateText.utcDateTime(date) }
+    let offset = zone.secondsFromGMT(for: date)
+    let wall = date.addingTimeInterval(TimeInterval(offset))
+    for other in rules.offsets where other != offset {
+      let earlier = wall.addingTimeInterval(TimeInterval(-other))
+      if earlier < date, zone.secondsFromGMT(for: earlier) == other {
+        return ":" + DateText.utcDateTime(date)
+      }
+    }
+    return ";TZID=\(ICalendarText.parameter(zone.identifier)):" + DateText.basicDateTime(date, offset: offset)
+  }
+
+  /// A DATE value, normalized through the calendar so that, say, 31 April cannot be written.
+  private static func day(_ year: Int, _ month: Int, _ day: Int, adding days: Int = 0) -> String {
+    let utc = DateText.utc
+    let date = utc.date(from: DateComponents(year: year, month: month, day: day + days))!
+    let c = utc.dateComponents([.year, .month, .day], from: date)
+    return DateText.basicDate(year: c.year!, month: c.month!, day: c.day!)
+  }
+
+  /// `lat;lon` with at most six decimals (about 0.1 m); nil for a point that is not on Earth.
+  private static func geoText(_ geo: GeoPoint) -> String? {
+    guard (-90...90).contains(geo.latitude), (-180...180).contains(geo.longitude) else { return nil }
+    func decimal(_ value: Double) -> String {
+      let micro = Int((value * 1_000_000).rounded())
+      var fraction = DateText.pad(Int(micro.magnitude % 1_000_000), 6)
+      while fraction.hasSuffix("0") { fraction.removeLast() }
+      let whole = (micro < 0 ? "-" : "") + String(micro.magnitude / 1_000_000)
+      return fraction.isEmpty ? whole : whole + "." + fraction
+    }
+    return decimal(geo.latitude) + ";" + decimal(geo.longitude)
+  }
+}
+
+/// RFC 5545 text rules: escaping, parameter values and line folding.
+enum ICalendarText {
+  /// Escapes a TEXT value. Every newline form becomes `\n`; other CONTROL characters (RFC 5545
+  /// allows tab) are dropped, as they cannot be written.
+  static func escape(_ text: String) -> String {
+    var out = ""
+    var afterCR = false
+    for scalar in text.unicodeScalars {
+      defer { afterCR = scalar == "\r" }
+      switch scalar {
+      case "\\": out += "\\\\"
+      case ";": out += "\\;"
+      case ",": out += "\\,"
+      case "\r": out += "\\n"
+      case "\n": if !afterCR { out += "\\n" }
+      case "\t": out.unicodeScalars.append(scalar)
+      case "\u{0}"..."\u{1F}", "\u{7F}": continue
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
+
+  /// Drops CONTROL characters (tab included) from a value that is not TEXT, such as a URI, where a
+  /// newline would otherwise end the property.
+  static func stripControls(_ text: String) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars where !(scalar.value < 0x20 || scalar.value == 0x7F) {
+      out.unicodeScalars.append(scalar)
+    }
+    return out
+  }
+
+  /// A parameter value, quoted when it holds `:`, `;` or `,`; quotes themselves cannot be written.
+  static func parameter(_ value: String) -> String {
+    let clean = stripControls(value).replacingOccurrences(of: "\"", with: "")
+    return clean.contains(where: { ":;,".contains($0) }) ? "\"\(clean)\"" : clean
+  }
+
+  /// Folds a line at 75 octets with CRLF and one space, breaking between characters so that no
+  /// UTF-8 sequence (nor, where it fits, a grapheme) is split.
+  static func fold(_ line: String) -> String {
+    let limit = 75
+    guard line.utf8.count > limit else { return line }
+    var out = ""
+    var used = 0
+    func append<S: StringProtocol>(_ piece: S, octets: Int) {
+      // Pieces are at most 74 octets, so a fresh continuation line always has room.
+      if used + octets > limit {
+        out += "\r\n "
+        used = 1
+      }
+      out += piece
+      used += octets
+    }
+    for character in line {
+      let octets = character.utf8.count
+      if octets <= limit - 1 {
+        append(String(character), octets: octets)
+      } else {
+        // A grapheme too long for any line (a long emoji sequence) is broken between its scalars.
+        for scalar in character.unicodeScalars { append(String(scalar), octets: scalar.utf8.count) }
+      }
+    }
+    return out
+  }
+}
