@@ -20,7 +20,7 @@ enum Decoding {
 
   static func settings(_ r: YAMLReader, _ root: Node?) -> SiteSettings? {
     guard let root else {
-      r.error(at: .start, "site.yml is empty: it needs at least 'title:' and 'baseURL:'")
+      if r.diagnostics.isEmpty { r.error(at: .start, "site.yml is empty: it needs at least 'title:' and 'baseURL:'") }
       return nil
     }
     guard let m = r.mapping(root, what: "site.yml", allowed: siteKeys) else { return nil }
@@ -60,10 +60,11 @@ enum Decoding {
   // MARK: areas.yml
 
   static func municipalities(_ r: YAMLReader, _ root: Node?) -> [Municipality]? {
-    guard let root, let m = r.mapping(root, what: "areas.yml", allowed: ["municipalities"]) else {
-      r.error(root, "areas.yml needs a list 'municipalities:' with at least one municipality")
+    guard let root else {
+      if r.diagnostics.isEmpty { r.error(at: .start, "areas.yml is empty: it needs a list 'municipalities:'") }
       return nil
     }
+    guard let m = r.mapping(root, what: "areas.yml", allowed: ["municipalities"]) else { return nil }
     guard let list = m.list("municipalities"), !list.isEmpty else {
       m.missing("municipalities", hint: "list the municipalities, each with id, name and villages")
       return nil
@@ -121,7 +122,10 @@ enum Decoding {
 
   static func plan(_ r: YAMLReader, _ root: Node?, id: String, file: String, document: FrontMatterDocument) -> Plan? {
     guard let root else {
-      r.error(at: .start, "the front matter is empty: a plan needs title, summary, municipality, type and timeline")
+      // After a syntax error the reader has said why there is no tree; an empty block is its own problem.
+      if r.diagnostics.isEmpty {
+        r.error(at: .start, "the front matter is empty: a plan needs title, summary, municipality, type and timeline")
+      }
       return nil
     }
     guard let m = r.mapping(root, what: "the front matter", allowed: planKeys) else { return nil }
@@ -200,13 +204,9 @@ enum Decoding {
   static func entries(_ r: YAMLReader, _ list: [Node]) -> [TimelineEntry] {
     var result: [TimelineEntry] = []
     var usedKeys: [String: SourcePosition] = [:]
-    var invalid = false
     var explicit: [(Int, String)] = []
     for node in list {
-      guard let e = r.mapping(node, what: "a timeline entry", allowed: entryKeys) else {
-        invalid = true
-        continue
-      }
+      guard let e = r.mapping(node, what: "a timeline entry", allowed: entryKeys) else { continue }
       let date = e.date("date", required: "write when it happens, e.g. 2026-12-10 or 2026-12-10T18:00")
       let title = e.string("title", required: "say what happens, e.g. Avalik arutelu")
       let end = e.date("end")
@@ -237,10 +237,7 @@ enum Decoding {
           }
         }
       }
-      guard let date, let title else {
-        invalid = true
-        continue
-      }
+      guard let date, let title else { continue }
       if let id, Slug.isValid(id) {
         if let first = usedKeys[id] {
           r.error(e["id"], "timeline id '\(id)' is used twice (first on line \(first.line)): ids must be unique within the plan")
@@ -267,16 +264,17 @@ enum Decoding {
       taken.insert(key)
       result[i].key = key
     }
-    return invalid && result.isEmpty ? [] : result
+    return result
   }
 
   // MARK: pages
 
   static func page(_ r: YAMLReader, _ root: Node?, slug: String, file: String, document: FrontMatterDocument) -> Page? {
-    guard let root, let m = r.mapping(root, what: "the front matter", allowed: pageKeys) else {
-      r.error(root, "a page needs at least 'title:' in its front matter")
+    guard let root else {
+      if r.diagnostics.isEmpty { r.error(at: .start, "the front matter is empty: a page needs at least 'title:'") }
       return nil
     }
+    guard let m = r.mapping(root, what: "the front matter", allowed: pageKeys) else { return nil }
     let title = m.string("title", required: "write the page's heading, e.g. title: Meist")
     let menu = m.bool("menu") ?? false
     let weight = m.int("weight") ?? 0

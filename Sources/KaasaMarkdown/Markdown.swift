@@ -52,7 +52,9 @@ public enum Markdown {
   }
 
   private static func renderLocked(_ markdown: String, options: MarkdownOptions) -> RenderedMarkdown {
-    let cmarkOptions = CMARK_OPT_DEFAULT | CMARK_OPT_SMART | CMARK_OPT_GITHUB_PRE_LANG
+    // Style attributes rather than `align`, which HTML5 made obsolete.
+    let cmarkOptions =
+      CMARK_OPT_DEFAULT | CMARK_OPT_SMART | CMARK_OPT_GITHUB_PRE_LANG | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
     guard let parser = cmark_parser_new(cmarkOptions) else {
       return RenderedMarkdown(html: "", headings: [], plainText: "")
     }

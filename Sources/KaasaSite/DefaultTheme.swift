@@ -3,6 +3,9 @@
 /// The built-in default theme, used for every file a site's own theme folder does not provide.
 enum DefaultTheme {
   static let files: [String: String] = [
+    "assets/favicon.svg": ####"""
+    <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#005a3c"/><path d="M9 7v18M9 16l10-9M12 14l9 11" stroke="#fff" stroke-width="3.5" fill="none" stroke-linecap="round"/></svg>
+    """#### + "\n",
     "assets/filter.js": ####"""
     // Filters the plans list in place. Without JavaScript the full list stays visible.
     (function () {
@@ -128,9 +131,9 @@ enum DefaultTheme {
     .required { font-weight: 400; color: var(--muted); }
     .trap { display: none; }
     .timeline { list-style: none; padding: 0; margin: 0; border-left: 3px solid var(--border); }
-    .timeline li { position: relative; padding: 0 0 1rem 1.25rem; }
-    .timeline li::before { content: ""; position: absolute; left: -0.55rem; top: 0.45rem; width: 0.8rem; height: 0.8rem; border-radius: 50%; background: var(--accent); }
-    .timeline li.upcoming::before { background: #fff; border: 3px solid var(--accent); }
+    .timeline > li { position: relative; padding: 0 0 1rem 1.25rem; }
+    .timeline > li::before { content: ""; position: absolute; left: -0.55rem; top: 0.45rem; width: 0.8rem; height: 0.8rem; border-radius: 50%; background: var(--accent); }
+    .timeline > li.upcoming::before { background: #fff; border: 3px solid var(--accent); }
     .timeline p { margin: 0.1rem 0; }
     .timeline .when { font-weight: 600; }
     .timeline .what { font-size: 1.05rem; }
@@ -639,7 +642,7 @@ enum DefaultTheme {
     {{#hasUpcoming}}
     <ul class="event-list">
     {{#upcoming}}
-    <li><time datetime="{{iso}}">{{date}}{{#end}}–{{end}}{{/end}}</time> <a href="{{link}}">{{title}}</a> <span class="hint">({{plan.title}}, {{municipality}}{{#location}}; {{location}}{{/location}})</span></li>
+    <li><time datetime="{{iso}}">{{date}}{{#end}}–{{end}}{{/end}}</time> <a href="{{link}}">{{title}}</a> <span class="hint">({{plan.title}}, {{municipality}}{{#place}}; {{place}}{{/place}})</span></li>
     {{/upcoming}}
     </ul>
     {{/hasUpcoming}}
@@ -688,6 +691,7 @@ enum DefaultTheme {
     <meta name="description" content="{{page.description}}">
     <link rel="canonical" href="{{page.canonical}}">
     <link rel="stylesheet" href="{{assets}}style.css">
+    <link rel="icon" href="{{assets}}favicon.svg" type="image/svg+xml">
     {{#feeds}}
     <link rel="alternate" type="{{type}}" title="{{title}}" href="{{url}}">
     {{/feeds}}
@@ -871,7 +875,7 @@ enum DefaultTheme {
     <li id="{{anchor}}" class="{{#past}}past{{/past}}{{#upcoming}}upcoming{{/upcoming}}">
     <p class="when"><time datetime="{{iso}}">{{date}}</time>{{#end}}–{{end}}{{/end}}{{#upcoming}} <span class="badge">{{t.upcoming_badge}}</span>{{/upcoming}}</p>
     <p class="what">{{title}}</p>
-    <ul class="entry-facts hint">{{#stage}}<li>{{t.label_stage}}: {{stage}}</li>{{/stage}}{{#kind}}<li>{{kind}}</li>{{/kind}}{{#location}}<li>{{t.label_where}}: {{location}}</li>{{/location}}</ul>
+    <ul class="entry-facts hint">{{#stage}}<li>{{t.label_stage}}: {{stage}}</li>{{/stage}}{{#kind}}<li>{{kind}}</li>{{/kind}}{{#place}}<li>{{t.label_where}}: {{place}}</li>{{/place}}</ul>
     </li>
     {{/timeline}}
     </ol>

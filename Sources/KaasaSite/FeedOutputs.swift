@@ -24,19 +24,21 @@ extension SiteRenderer {
   func rssItem(_ plan: Plan, _ entry: TimelineEntry, date: Date) -> RSSItem {
     var categories = [t["type_\(plan.type.rawValue)"]]
     if let s = entry.stage { categories.append(t["stage_\(s.rawValue)"]) }
-    var lines = [plan.summary]
+    // Feed readers read the description as HTML, so plain text is escaped for HTML here and for XML
+    // by the writer.
     var facts: [String] = []
     facts.append("\(t["feed_when"]): \(dateText(entry.date))")
     if let s = entry.stage { facts.append("\(t["feed_stage"]): \(t["stage_\(s.rawValue)"])") }
     if let l = entry.location { facts.append("\(t["feed_where"]): \(l)") }
-    lines.append(facts.joined(separator: "\n"))
+    let description =
+      "<p>\(HTMLText.escape(plan.summary))</p><p>\(facts.map(HTMLText.escape).joined(separator: "<br>"))</p>"
     return RSSItem(
       title: "\(plan.title) — \(entry.title)",
       link: urls.absolute(SiteURLs.plan(plan.id)) + "#e-\(entry.key)",
       guid: "\(plan.id)/\(entry.key)",
       pubDate: date,
       categories: categories,
-      description: lines.joined(separator: "\n\n"))
+      description: description)
   }
 
   /// iCalendar of every timeline entry of `plans`, past and future, and their feedback windows.

@@ -121,7 +121,7 @@ extension SiteRenderer {
       "iso": isoDate(e.date),
       "past": start <= now,
       "upcoming": start > now,
-      "location": e.location,
+      "place": e.location,
     ])
     if let end = e.end { c["end"] = endText(end, start: e.date) }
     if let s = e.stage { c["stage"] = t["stage_\(s.rawValue)"] }

@@ -146,7 +146,7 @@ extension SiteRenderer {
     for p in site.plans { lastmod[SiteURLs.plan(p.id)] = publicationDates(p).updated.description }
     var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
     for p in paths {
-      xml += "  <url><loc>\(XMLText.escape(urls.absolute(p)))</loc>"
+      xml += "  <url><loc>\(HTMLText.escape(urls.absolute(p)))</loc>"
       if let l = lastmod[p] { xml += "<lastmod>\(l)</lastmod>" }
       xml += "</url>\n"
     }
@@ -154,8 +154,8 @@ extension SiteRenderer {
   }
 }
 
-/// XML escaping for the few files written here by hand.
-enum XMLText {
+/// HTML escaping of plain text (the same rules serve the few XML files written here by hand).
+enum HTMLText {
   static func escape(_ s: String) -> String {
     var out = ""
     for ch in s {

@@ -19,21 +19,29 @@ public struct Theme: Sendable {
   /// Loads the theme `name` for `language` from `siteDirectory/themes/`, over the built-in default.
   public static func load(name: String, language: SiteLanguage, siteDirectory: URL) throws(ThemeError) -> Theme {
     var files = DefaultTheme.files.mapValues { Data($0.utf8) }
+    var translationLayers: [String: [Data]] = [:]
     let overrides = [
       siteDirectory.appendingPathComponent("themes/default"),
       siteDirectory.appendingPathComponent("themes/\(name)"),
     ]
     for dir in name == "default" ? [overrides[0]] : overrides {
       for rel in walk(dir) {
-        if let data = FileManager.default.contents(atPath: dir.appendingPathComponent(rel).path) {
+        guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(rel).path) else { continue }
+        // Translations override key by key, so a site can change one sentence and keep the rest.
+        if rel.hasPrefix("i18n/") && files[rel] != nil {
+          translationLayers[rel, default: []].append(data)
+        } else {
           files[rel] = data
         }
       }
     }
-    return try Theme(files: files, language: language)
+    return try Theme(files: files, language: language, translationLayers: translationLayers)
   }
 
-  public init(files: [String: Data], language: SiteLanguage) throws(ThemeError) {
+  /// `translationLayers` are applied over the translation file of the same path, in order.
+  public init(files: [String: Data], language: SiteLanguage, translationLayers: [String: [Data]] = [:])
+    throws(ThemeError)
+  {
     self.files = files
     var library = MustacheLibrary()
     for (path, data) in files.sorted(by: { $0.key < $1.key })
@@ -46,11 +54,16 @@ public struct Theme: Sendable {
       }
     }
     self.library = library
-    guard let base = files["i18n/et.yml"] else { throw .missing("i18n/et.yml") }
-    let fallback = try Self.parseStrings(base, path: "i18n/et.yml")
-    let path = "i18n/\(language.rawValue).yml"
-    guard let chosen = files[path] else { throw .missing(path) }
-    var table = try Self.parseStrings(chosen, path: path)
+    func strings(_ path: String) throws(ThemeError) -> [String: TranslationValue] {
+      guard let base = files[path] else { throw .missing(path) }
+      var table = try Self.parseStrings(base, path: path)
+      for layer in translationLayers[path] ?? [] {
+        table.merge(try Self.parseStrings(layer, path: path)) { _, new in new }
+      }
+      return table
+    }
+    let fallback = try strings("i18n/et.yml")
+    var table = try strings("i18n/\(language.rawValue).yml")
     // A key missing in a translation falls back to Estonian rather than leaving a hole in the page.
     for (k, v) in fallback where table[k] == nil { table[k] = v }
     self.strings = Translations(language: language, table: table)

@@ -91,7 +91,7 @@ struct LoadTests {
     #expect(try EventDate.parse("10.12.2026") == nil)
     #expect(try EventDate.parse("2026-12-10 18:00") == .local(LocalDateTime(date: LocalDate(year: 2026, month: 12, day: 10), hour: 18, minute: 0, second: 0)))
     let utc = try #require(try EventDate.parse("2026-12-10T16:00:00Z"))
-    #expect(utc.start(in: tallinn) == Date(timeIntervalSince1970: 1_797_004_800))
+    #expect(utc.start(in: tallinn) == Date(timeIntervalSince1970: 1_796_918_400))
   }
 
   @Test func nowResolution() throws {

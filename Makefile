@@ -1,0 +1,49 @@
+# The two commands at the top of README: `make site` and `make test`.
+SWIFT ?= swift
+KAASA_DEBUG := .build/debug/kaasa
+KAASA_RELEASE := .build/release/kaasa
+NOW ?=
+
+.PHONY: deps build release site check test unit conformance bench format format-check embed-theme clean
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	$(SWIFT) build --product kaasa
+
+release: deps
+	$(SWIFT) build -c release --product kaasa
+
+# Check and build the sample site in content/ into output/.
+site: build
+	$(KAASA_DEBUG) check
+	$(KAASA_DEBUG) build $(if $(NOW),--now $(NOW))
+
+check: build
+	$(KAASA_DEBUG) check
+
+# Unit and integration tests, then the conformance suite (real HTML, accessibility, feed and calendar checkers).
+test: unit conformance
+
+unit: deps
+	$(SWIFT) test
+
+conformance: release
+	bash Tests/conformance/setup.sh
+	KAASA=$(KAASA_RELEASE) bash Tests/conformance/run.sh
+
+bench: deps
+	bash Benchmarks/run.sh
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+format-check:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+embed-theme:
+	scripts/embed-default-theme
+
+clean:
+	rm -rf .build output
