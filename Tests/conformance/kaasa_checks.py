@@ -643,7 +643,51 @@ def ical_structure_problems(data: bytes, zone_name: str = "Europe/Tallinn") -> l
             problems.append(f"{label}: {type(e).__name__}: {e}")
     for u in sorted({u for u in uids if u and uids.count(u) > 1}):
         problems.append(f"UID {u!r} appears {uids.count(u)} times")
+    return problems + text_escaping_problems(data)
+
+
+# Properties whose value is one TEXT (RFC 5545 §3.3.11). CATEGORIES and
+# RESOURCES are left out: there a bare comma separates values.
+TEXT_PROPERTIES = {"SUMMARY", "DESCRIPTION", "LOCATION", "COMMENT", "CONTACT", "TZNAME", "UID", "PRODID"}
+
+
+def text_escaping_problems(data: bytes) -> list[str]:
+    """In TEXT values, ; , and \\ are escaped and a backslash starts only \\\\ \\; \\, \\n.
+
+    Parsers are lenient here, each in its own way, so a round trip through one
+    of them can hide what another reader will show differently.
+    """
+    problems = []
+    text = data.decode("utf-8", errors="replace").replace("\r\n ", "").replace("\r\n\t", "")
+    for line in text.split("\r\n"):
+        name, value = _split_content_line(line)
+        if name not in TEXT_PROPERTIES or value is None:
+            continue
+        i = 0
+        while i < len(value):
+            ch = value[i]
+            if ch == "\\":
+                if value[i + 1 : i + 2] not in ("\\", ";", ",", "n", "N"):
+                    problems.append(f"{name} {value[:40]!r}…: a backslash that starts none of the escapes \\\\ \\; \\, \\n")
+                    break
+                i += 2
+                continue
+            if ch in ";,":
+                problems.append(f"{name} {value[:40]!r}…: an unescaped {ch!r} in a TEXT value")
+                break
+            i += 1
     return problems
+
+
+def _split_content_line(line: str) -> tuple[str, str | None]:
+    """NAME and VALUE of an unfolded content line; quoted parameter values may hold ':'."""
+    quoted = False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == ":" and not quoted:
+            return re.split(r"[;:]", line, maxsplit=1)[0].upper(), line[i + 1 :]
+    return line.upper(), None
 
 
 def _event_problems(ev, label, zones, zone_name) -> list[str]:

@@ -90,6 +90,7 @@ ICS_BREAKS = {
     "floating time": (kc.ical_structure_problems, ICS.replace(b"DTSTART;TZID=Europe/Tallinn:", b"DTSTART:"), "floating"),
     "TZID without VTIMEZONE": (kc.ical_structure_problems, ICS.replace(b"TZID:Europe/Tallinn\r\n", b"TZID:Europe/Riga\r\n"), "no VTIMEZONE"),
     "wrong VTIMEZONE": (kc.ical_structure_problems, ICS.replace(b"TZOFFSETTO:+0200", b"TZOFFSETTO:+0100"), "the zone database"),
+    "TEXT not escaped": (kc.ical_structure_problems, ICS.replace(b"\\; a\\, b", b"; a, b"), "unescaped"),
     "DTEND before DTSTART": (kc.ical_structure_problems, ICS.replace(b"DTEND;VALUE=DATE:20260313", b"DTEND;VALUE=DATE:20260311"), "not after"),
 }
 
@@ -147,3 +148,128 @@ def test_plans_json_check_fails(tmp_path):
 
 def test_png_size():
     assert kc.png_size(b"not a png") is None
+
+
+# ---------------------------------------------------------------- the tricky round trips
+
+import datetime as dt  # noqa: E402
+import shutil  # noqa: E402
+
+import site_source as src  # noqa: E402
+import test_tricky as tt  # noqa: E402
+from selftest import reference_build  # noqa: E402
+
+HERE = Path(__file__).parent
+NOW = "2026-11-26T12:00"
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The tricky site written by the reference writer: once as is, once moved."""
+    root = tmp_path_factory.mktemp("reference")
+    moved_site = root / "site-moved"
+    shutil.copytree(HERE / "sites" / "tricky", moved_site)
+    shutil.copytree(HERE / "sites" / "tricky-moved" / "content", moved_site / "content", dirs_exist_ok=True)
+    reference_build.build(HERE / "sites" / "tricky", root / "a", NOW)
+    reference_build.build(moved_site, root / "moved", NOW)
+    site = src.load(HERE / "sites" / "tricky")
+    return root, site, src.parse_now(NOW, site.zone)
+
+
+def _tricky_tests(out: kc.Output, moved: kc.Output, site, now):
+    """Every test of test_tricky.py, and the checks every calendar and feed get, on these folders."""
+    for path in out.files("*.ics"):
+        for check in (kc.ical_byte_problems, kc.icalendar_problems, kc.vobject_problems,
+                      kc.libical_problems, kc.ical_structure_problems):
+            problems = check(path.read_bytes())
+            assert not problems, f"{out.rel(path)}: {problems}"
+    for path in out.files("feed.xml"):
+        problems = kc.rss_problems(path.read_bytes(), out.rel(path), 10)
+        assert not problems, f"{out.rel(path)}: {problems}"
+    for rel in [out.rel(p) for p in out.files("feed.xml")]:
+        tt.test_rss_round_trip(out, rel, site, now)
+    for rel in [out.rel(p) for p in out.files("*.ics")]:
+        tt.test_ics_round_trip(out, rel, site)
+    for case in tt.DST_CASES:
+        tt.test_dst_instants(out, site, *case)
+    tt.test_feedback_window_over_new_year(out, site)
+    tt.test_cancelled_plan_keeps_future_events(out, site)
+    tt.test_long_title_is_folded_not_cut(out, site)
+    tt.test_moved_entry_keeps_guid_and_uid(out, moved, site)
+    tt.test_pages_show_texts_exactly(out, site)
+    tt.test_plans_json_round_trip(out, site)
+    tt.test_draft_is_nowhere(out, site)
+
+
+def test_tricky_checks_pass_on_the_reference(reference):
+    root, site, now = reference
+    _tricky_tests(kc.Output("a", root / "a"), kc.Output("moved", root / "moved"), site, now)
+
+
+def _sub(rel, old, new):
+    def apply(folder: Path):
+        path = folder / rel
+        data = path.read_bytes()
+        assert old in data, f"mutation {old!r} does not apply to {rel}"
+        path.write_bytes(data.replace(old, new))
+    return apply
+
+
+def _drop_last_item(rel):
+    def apply(folder: Path):
+        path = folder / rel
+        data = path.read_bytes()
+        start, end = data.rindex(b"<item>"), data.rindex(b"</item>") + len(b"</item>\n")
+        path.write_bytes(data[:start] + data[end:])
+    return apply
+
+
+TALLINN = "plans/oismae-tee-ja-valgustus/calendar.ics"
+TRICKY_BREAKS = {
+    "double-escaped RSS title": (_sub("feed.xml", b"&amp;", b"&amp;amp;"), "title"),
+    "RSS link without the base path": (_sub("feed.xml", b"example.ee/vald/plans/", b"example.ee/plans/"), "link"),
+    "RSS item missing": (_drop_last_item("teine-vald/feed.xml"), "items"),
+    "RSS pubDate an hour off": (_sub("feed.xml", b"25 Oct 2026 10:00:00", b"25 Oct 2026 11:00:00"), "pubDate"),
+    "ambiguous local time read as the second": (_sub(TALLINN, b"UID:oismae-tee-ja-valgustus/oine-koosolek@kaasa-test.example.ee\r\nDTSTAMP:20261126T100000Z\r\nDTSTART;TZID=Europe/Tallinn:20261025T033000",
+                                                b"UID:oismae-tee-ja-valgustus/oine-koosolek@kaasa-test.example.ee\r\nDTSTAMP:20261126T100000Z\r\nDTSTART:20261025T013000Z"), "00:30"),
+    "DST instant wrong": (_sub(TALLINN, b"DTSTART;TZID=Europe/Tallinn:20270328T100000", b"DTSTART;TZID=Europe/Tallinn:20270328T110000"), "07:00"),
+    "feedback DTEND inclusive": (_sub(TALLINN, b"DTEND;VALUE=DATE:20270111", b"DTEND;VALUE=DATE:20270110"), "feedback"),
+    "LOCATION not escaped": (_sub(TALLINN, b"\\\\ \xf0\x9f\x8f\xa0", b"\\ \xf0\x9f\x8f\xa0"), "LOCATION"),
+    "UID without host": (_sub(TALLINN, b"kevadine-arutelu@kaasa-test.example.ee", b"kevadine-arutelu"), "UID"),
+    "calendar misses an event": (_sub("kaasa-vald/calendar.ics", b"UID:saare-kula-plats/valmis@", b"UID:saare-kula-plats/muu@"), "valmis"),
+    "double-escaped page": (_sub("plans/park-berezka/index.html", b"&amp;", b"&amp;amp;"), "does not show"),
+    "draft in plans.json": (_sub("plans.json", b'"id": "saare-kula-plats"', b'"id": "saare-kula-plats", "x": "mustand/"'), "draft"),
+    "cancelled status lost": (_sub("plans.json", b'"status": "cancelled"', b'"status": "consultation"'), "status"),
+}
+
+
+@pytest.mark.parametrize("name", TRICKY_BREAKS)
+def test_tricky_check_fails(name, reference, tmp_path):
+    root, site, now = reference
+    mutate, expected = TRICKY_BREAKS[name]
+    broken = tmp_path / "a"
+    shutil.copytree(root / "a", broken)
+    mutate(broken)
+    with pytest.raises(AssertionError) as failure:
+        _tricky_tests(kc.Output("a", broken), kc.Output("moved", root / "moved"), site, now)
+    assert expected in str(failure.value), str(failure.value)
+
+
+def test_moved_uid_change_fails(reference, tmp_path):
+    root, site, now = reference
+    moved = tmp_path / "moved"
+    shutil.copytree(root / "moved", moved)
+    for path in moved.rglob("*.ics"):
+        path.write_bytes(path.read_bytes().replace(b"/nihutatav-koosolek@", b"/nihutatav-koosolek-2@"))
+    with pytest.raises(AssertionError, match="UIDs changed"):
+        tt.test_moved_entry_keeps_guid_and_uid(kc.Output("a", root / "a"), kc.Output("moved", moved), site)
+
+
+def test_feed_bytes_difference_fails(reference, tmp_path):
+    root, _, _ = reference
+    again = tmp_path / "again"
+    shutil.copytree(root / "a", again)
+    path = again / "kaasa-vald" / "calendar.ics"
+    path.write_bytes(path.read_bytes().replace(b"DTSTAMP:20261126T100000Z", b"DTSTAMP:20261126T100001Z"))
+    with pytest.raises(AssertionError, match="kaasa-vald/calendar.ics"):
+        tt.test_feed_bytes_identical_across_builds(kc.Output("a", root / "a"), kc.Output("again", again))
