@@ -292,23 +292,43 @@ def axe_report(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+_MEASURE = """
+const w = document.documentElement.clientWidth, wide = [];
+for (const el of document.querySelectorAll('body *')) {
+  const r = el.getBoundingClientRect(), style = getComputedStyle(el);
+  const spills = el.scrollWidth > el.clientWidth + 1 && style.overflowX === 'visible' && r.right + el.scrollWidth - el.clientWidth > w + 1;
+  if (r.width > 0 && style.position !== 'fixed' && (r.right > w + 1 || spills)) {
+    const cls = el.getAttribute('class');
+    wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (cls ? '.' + cls.trim().split(/\\s+/).join('.') : '')
+              + ' (' + Math.round(r.right + Math.max(0, el.scrollWidth - el.clientWidth)) + ' px): ' + (el.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 60));
+  }
+}
+return {clientWidth: w, scrollWidth: document.documentElement.scrollWidth,
+        scrollHeight: Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0),
+        tooWide: wide.slice(-8)};
+"""
+
+
 def full_page_screenshot(driver, url: str, width: int, path: Path) -> dict:
-    """PNG of the whole page at a CSS width (device scale 1); returns sizes seen."""
+    """PNG of the whole page height at a CSS width (device scale 1).
+
+    Returns what was measured: scrollWidth, and the elements that stick out
+    to the right (the innermost last), for the reflow check.
+    """
     mobile = width < 600
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile})
     driver.get(url)
-    sizes = driver.execute_script(
-        "return {scrollWidth: document.documentElement.scrollWidth,"
-        " scrollHeight: Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0),"
-        " innerWidth: window.innerWidth};")
+    sizes = driver.execute_script(_MEASURE)
     height = max(1, min(int(sizes["scrollHeight"]), 16000))
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
     import base64
 
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot",
-                                  {"format": "png", "captureBeyondViewport": True, "fromSurface": True})
+    # The clip keeps the picture at the asked width even when content sticks out.
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True, "fromSurface": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(shot["data"]))
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
@@ -537,24 +557,29 @@ def libical_problems(data: bytes) -> list[str]:
     if comp.isa() != ICalGLib.ComponentKind.VCALENDAR_COMPONENT:
         problems.append(f"libical: top-level component is {comp.isa().value_nick}")
     comp.check_restrictions()
-    for c, prop in _libical_properties(comp):
-        if prop.isa() == ICalGLib.PropertyKind.XLICERROR_PROPERTY:
-            problems.append(f"libical: {ICalGLib.Component.kind_to_string(c.isa())}: X-LIC-ERROR: {prop.get_value_as_string()}")
+    for c, prop in _libical_errors(comp):
+        problems.append(f"libical: {ICalGLib.Component.kind_to_string(c.isa())}: X-LIC-ERROR: {prop.get_value_as_string()}")
     if comp.count_errors() and not problems:
         problems.append(f"libical: count_errors() = {comp.count_errors()}")
     return problems
 
 
-def _libical_properties(comp):
+def _libical_errors(comp):
+    """X-LIC-ERROR properties anywhere in the tree.
+
+    Asked for by kind rather than by reading every property's kind: the GLib
+    enum of libical 3.0 lacks newer properties (NAME, REFRESH-INTERVAL of
+    RFC 7986), and reading their kind raises.
+    """
     from gi.repository import ICalGLib
 
-    prop = comp.get_first_property(ICalGLib.PropertyKind.ANY_PROPERTY)
+    prop = comp.get_first_property(ICalGLib.PropertyKind.XLICERROR_PROPERTY)
     while prop is not None:
         yield comp, prop
-        prop = comp.get_next_property(ICalGLib.PropertyKind.ANY_PROPERTY)
+        prop = comp.get_next_property(ICalGLib.PropertyKind.XLICERROR_PROPERTY)
     child = comp.get_first_component(ICalGLib.ComponentKind.ANY_COMPONENT)
     while child is not None:
-        yield from _libical_properties(child)
+        yield from _libical_errors(child)
         child = comp.get_next_component(ICalGLib.ComponentKind.ANY_COMPONENT)
 
 

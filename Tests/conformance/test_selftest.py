@@ -273,3 +273,40 @@ def test_feed_bytes_difference_fails(reference, tmp_path):
     path.write_bytes(path.read_bytes().replace(b"DTSTAMP:20261126T100000Z", b"DTSTAMP:20261126T100001Z"))
     with pytest.raises(AssertionError, match="kaasa-vald/calendar.ics"):
         tt.test_feed_bytes_identical_across_builds(kc.Output("a", root / "a"), kc.Output("again", again))
+
+
+def test_libical_reads_rfc7986_properties():
+    """libical 3.0's GLib enum lacks NAME and REFRESH-INTERVAL; the check must not trip on them."""
+    data = ICS.replace(b"CALSCALE:GREGORIAN\r\n", b"CALSCALE:GREGORIAN\r\nNAME:N\xc3\xa4idis\r\n"
+                       b"REFRESH-INTERVAL;VALUE=DURATION:PT12H\r\nCOLOR:teal\r\n")
+    assert data != ICS
+    assert kc.libical_problems(data) == []
+
+
+def test_screenshot_measures_overflow(tmp_path, browser):
+    (tmp_path / "index.html").write_text(
+        '<!DOCTYPE html><html lang="et"><head><meta charset="utf-8"><title>x</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        '<body><main><p class="lai">' + "väga" * 100 + '</p></main></body></html>', encoding="utf-8")
+    server = kc.LocalServer(tmp_path)
+    try:
+        sizes = kc.full_page_screenshot(browser, server.base + "index.html", 390, tmp_path / "shot.png")
+    finally:
+        server.close()
+    assert kc.png_size((tmp_path / "shot.png").read_bytes())[0] == 390
+    assert sizes["scrollWidth"] > 390 and any("p.lai" in w for w in sizes["tooWide"]), sizes
+
+
+def test_local_server_mounts_under_base_path(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    (tmp_path / "index.html").write_text("x")
+    server = kc.LocalServer(tmp_path, "/vald/")
+    try:
+        assert urllib.request.urlopen(server.base + "index.html").read() == b"x"
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(server.base.replace("/vald/", "/") + "index.html")
+    finally:
+        server.close()
+    assert server.missing == ["/index.html"]

@@ -61,8 +61,9 @@ def instant(site, e: src.Entry) -> dt.datetime:
     return e.date if e.timed else day_instant(site, e.date)
 
 
-def page(title: str, texts: list[str]) -> str:
+def page(title: str, texts: list[str], ids: list[str] = ()) -> str:
     body = "".join(f"<p>{html.escape(t)}</p>\n" for t in texts)
+    body += "".join(f'<p id="{html.escape(i)}">#</p>\n' for i in ids)
     return (f'<!DOCTYPE html>\n<html lang="et">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<main>\n<h1>{html.escape(title)}</h1>\n"
             f"{body}</main>\n</body>\n</html>\n")
@@ -167,7 +168,7 @@ def build(site_dir: Path, out: Path, now_text: str):
     for p in site.published:
         m = site.municipality(p.municipality)
         texts = [p.summary] + [e.title for e in p.timeline] + [e.location for e in p.timeline if e.location]
-        write(f"plans/{p.id}/index.html", page(p.title, texts + ([p.location] if p.location else [])))
+        write(f"plans/{p.id}/index.html", page(p.title, texts + ([p.location] if p.location else []), keys(p)))
         write(f"plans/{p.id}/calendar.ics", ics(site, [p], now))
         plans_json.append({
             "id": p.id, "title": p.title, "url": f"{site.base_url}plans/{p.id}/", "municipality": m.id,
