@@ -27,6 +27,7 @@ apt_packages=(
   gir1.2-ical-3.0        # libical's typelib: ICal 3.0
   python3-venv           # to make the suite's own environment
   fonts-dejavu-core      # readable Estonian and Russian glyphs in screenshots
+  fonts-noto-color-emoji # emoji in screenshots, not empty boxes
 )
 
 missing=()
