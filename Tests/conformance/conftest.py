@@ -3,9 +3,9 @@
 The suite checks folders that `kaasa build` wrote; it never builds. run.sh
 builds and passes the folders; by hand:
 
-    python -m pytest Tests/conformance --output et=/tmp/site-et --output en=/tmp/site-en
+    python -m pytest Tests/conformance --output et=build-et --output en=build-en
 
-or KAASA_OUTPUT=/tmp/site-et:/tmp/site-en. With --require-inputs (run.sh sets it), a
+or KAASA_OUTPUT=build-et:build-en. With --require-inputs (run.sh sets it), a
 check whose input is missing fails instead of being skipped.
 """
 

@@ -6,7 +6,7 @@
 #
 # Python: libical is reached through GObject introspection, and Debian's
 # python3-gi is built for Debian's own /usr/bin/python3 only. A python3 found
-# first on PATH may be another interpreter (pyenv, a venv) that cannot import
+# first on PATH may be another interpreter (a version manager's, a venv's) that cannot import
 # it. Debian's interpreter, in turn, refuses `pip install` into its system
 # site-packages (PEP 668). So the suite gets its own virtual environment made
 # from /usr/bin/python3 with --system-site-packages: it sees python3-gi and
