@@ -24,9 +24,9 @@ enum Decoding {
       return nil
     }
     guard let m = r.mapping(root, what: "site.yml", allowed: siteKeys) else { return nil }
-    let title = m.string("title", required: "give the site a name, e.g. title: Jõgevamaa kogukonnaplaanid")
+    let givenTitle = m.string("title", required: "give the site a name, e.g. title: Jõgevamaa kogukonnaplaanid")
     let description = m.string("description")
-    let baseURL = m.url("baseURL", required: "write the address where the site is published, e.g. https://plaanid.example.ee/")
+    let givenBaseURL = m.url("baseURL", required: "write the address where the site is published, e.g. https://plaanid.example.ee/")
     let language = m.choice("language", SiteLanguage.self) ?? .et
     var zone = TimeZone(identifier: "Europe/Tallinn")!
     if let tz = m.string("timezone") {
@@ -50,7 +50,9 @@ enum Decoding {
     if let f = r.mapping(m["feeds"], what: "'feeds'", allowed: ["limit"]) {
       limit = f.int("limit", range: 1...10_000) ?? 50
     }
-    guard let title, var baseURL else { return nil }
+    // With errors the site is still returned, so that the other checks run; the build stops anyway.
+    var baseURL = givenBaseURL ?? URL(string: "https://invalid.invalid/")!
+    let title = givenTitle ?? ""
     if !baseURL.absoluteString.hasSuffix("/") { baseURL = URL(string: baseURL.absoluteString + "/")! }
     return SiteSettings(
       title: title, description: description, baseURL: baseURL, language: language, timeZone: zone, theme: theme,
@@ -194,9 +196,12 @@ enum Decoding {
       m.missing("timeline", hint: "add at least one entry with date and title, e.g. '- { date: 2026-11-20, title: Idee, stage: idea }'")
     }
     let draft = m.bool("draft") ?? false
-    guard let title, let summary, let municipality, let type, !timeline.isEmpty else { return nil }
+    // A plan with errors is still returned, so that references to areas and files are checked too;
+    // the errors stop the build before anything is rendered.
     return Plan(
-      id: id, file: file, title: title, summary: summary, municipality: municipality, villages: villages, type: type,
+      id: id, file: file, title: title ?? "", summary: summary ?? "",
+      municipality: municipality ?? Located("", at: r.position(m["municipality"] ?? root)), villages: villages,
+      type: type ?? .other,
       tags: tags, statusOverride: status, budget: budget, contact: contact, location: location, feedback: feedback,
       documents: documents, timeline: timeline, draft: draft, body: document.body, bodyLine: document.bodyLine)
   }

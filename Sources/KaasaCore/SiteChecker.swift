@@ -57,7 +57,7 @@ public enum SiteChecker {
 
     let municipalities = Dictionary(site.municipalities.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     let files = Set(site.files)
-    for plan in site.plans {
+    for plan in site.plans where !plan.municipalityID.isEmpty {
       guard let m = municipalities[plan.municipalityID] else {
         let ids = site.municipalities.map(\.id)
         out.append(

@@ -71,7 +71,10 @@ public enum Suggestion {
       let limit = max(1, min(3, c.count / 3))
       if d <= limit, best == nil || d < best!.1 { best = (c, d) }
     }
-    return best?.0
+    if let best { return best.0 }
+    // A shortened id ("jogeva" for "jogeva-vald") is far by edit distance but plainly meant.
+    let prefixed = candidates.filter { $0.lowercased().hasPrefix(word.lowercased()) && word.count >= 3 }
+    return prefixed.count == 1 ? prefixed[0] : nil
   }
 
   /// " Did you mean 'x'?" or "".

@@ -172,8 +172,9 @@ extension SiteRenderer {
     }
     let entries = plan.timelineInOrder(zone: zone)
     let past = entries.filter { $0.date.start(in: zone) <= now }
-    let published = (past.first ?? entries.first!).date.localDay(in: zone)
-    let updated = (past.last ?? entries.first!).date.localDay(in: zone)
+    guard let first = entries.first else { return (LocalDate(now, in: zone), LocalDate(now, in: zone)) }
+    let published = (past.first ?? first).date.localDay(in: zone)
+    let updated = (past.last ?? first).date.localDay(in: zone)
     return (published, max(published, updated))
   }
 

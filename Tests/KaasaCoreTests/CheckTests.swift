@@ -205,6 +205,7 @@ struct CheckTests {
     #expect(r.first("content/plans/x.md:8:18: error", containing: "latitude 98.1 is out of range") != nil)
   }
 
+  /// Twenty mistakes (and one unknown key) in six files: every one reported, once, at its line.
   @Test func twentyMistakesInSeveralFilesAllReportedOnce() throws {
     let areas = TestSite.areasYAML.replacingOccurrences(of: "email: info@jogeva.example.ee", with: "email: info-at-jogeva")
       .replacingOccurrences(of: "kind: alevik", with: "kind: alevk")
@@ -241,6 +242,7 @@ struct CheckTests {
     let warnings = r.filter { $0.contains(": warning: ") }
     #expect(errors.count == 20, "\(r.joined(separator: "\n"))")
     #expect(warnings.count == 1)
+    #expect(r.first("content/plans/a.md:4:15: error", containing: "unknown municipality 'jogeva'. Did you mean 'jogeva-vald'?") != nil)
     #expect(Set(r).count == r.count)
   }
 }
