@@ -117,7 +117,7 @@ public enum EventDate: Sendable, Hashable {
   /// Parses `2026-12-01`, `2026-12-10T18:00[:00]` (also with a space) and the same with `Z` or `±hh:mm`.
   /// Returns nil for text that is not a date; throws `DateProblem.impossible` for dates such as 2026-02-30.
   public static func parse(_ text: String) throws(DateProblem) -> EventDate? {
-    let s = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+    let s = Array(text.trimmed.utf8)
     var i = 0
     func number(_ width: Int) -> Int? {
       guard i + width <= s.count else { return nil }
@@ -154,7 +154,7 @@ public enum EventDate: Sendable, Hashable {
       }
     }
     guard day.isValid, hh <= 23, mm <= 59, ss <= 59 else {
-      throw .impossible(text.trimmingCharacters(in: .whitespaces))
+      throw .impossible(text.trimmed)
     }
     let local = LocalDateTime(date: day, hour: hh, minute: mm, second: ss)
     if i == s.count { return .local(local) }

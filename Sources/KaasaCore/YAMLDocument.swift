@@ -35,7 +35,9 @@ final class YAMLReader {
   /// Composes `text`; a syntax error becomes a diagnostic at Yams' line and column.
   func compose(_ text: String) -> Node? {
     do {
-      return try Yams.compose(yaml: text)
+      // The basic resolver leaves every scalar a string: the decoding reads numbers, booleans and dates
+      // itself, and Yams' implicit resolution runs regular expressions on every scalar and key.
+      return try Yams.compose(yaml: text, .basic, .default, .utf8)
     } catch let error as YamlError {
       switch error {
       case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
@@ -108,11 +110,7 @@ final class YAMLReader {
 
     subscript(key: String) -> Node? {
       guard let v = entries[key]?.value else { return nil }
-      if case .scalar(let s) = v, s.tag.rawValue == Tag.Name.null.rawValue || (s.string.isEmpty && s.style == .plain)
-      {
-        return nil
-      }
-      return v
+      return v.isNull ? nil : v
     }
 
     func keyNode(_ key: String) -> Node? { entries[key]?.key }
@@ -136,7 +134,7 @@ final class YAMLReader {
         reader.error(v, "'\(key)' in \(what) must be text, not \(reader.describe(v))")
         return nil
       }
-      let text = s.string.trimmingCharacters(in: .whitespacesAndNewlines)
+      let text = s.string.trimmed
       if text.isEmpty {
         if let required { missing(key, hint: required) }
         return nil
@@ -196,11 +194,11 @@ final class YAMLReader {
 
     func stringList(_ key: String) -> [Located<String>] {
       (list(key) ?? []).compactMap { item in
-        guard case .scalar(let s) = item, !s.string.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard case .scalar(let s) = item, !s.string.trimmed.isEmpty else {
           reader.error(item, "each item of '\(key)' in \(what) must be a word, not \(reader.describe(item))")
           return nil
         }
-        return Located(s.string.trimmingCharacters(in: .whitespaces), at: reader.position(item))
+        return Located(s.string.trimmed, at: reader.position(item))
       }
     }
 
@@ -277,9 +275,23 @@ final class YAMLReader {
 }
 
 extension Node {
+  /// A plain `~`, `null` or nothing, as YAML's core schema reads them.
   var isNull: Bool {
-    if case .scalar(let s) = self { return s.tag.rawValue == Tag.Name.null.rawValue }
-    return false
+    guard case .scalar(let s) = self, s.style == .plain else { return false }
+    switch s.string {
+    case "", "~", "null", "Null", "NULL": return true
+    default: return false
+    }
+  }
+}
+
+extension StringProtocol {
+  /// Trims spaces, tabs and line ends without a round trip through NSString.
+  var trimmed: String {
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{00A0}" }
+    guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
+    let last = lastIndex(where: { !isSpace($0) })!
+    return String(self[first...last])
   }
 }
 
@@ -291,13 +303,17 @@ public enum EmailAddress {
     let local = parts[0]
     let domain = parts[1]
     guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
-    let localAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-")
-    guard local.unicodeScalars.allSatisfy({ localAllowed.contains($0) || $0.value > 127 }) else { return false }
+    let specials = Set("!#$%&'*+/=?^_`{|}~.-".unicodeScalars)
+    guard
+      local.unicodeScalars.allSatisfy({
+        ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || specials.contains($0) || $0.value > 127
+      })
+    else { return false }
     let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
     guard labels.count >= 2 else { return false }
     for label in labels {
       guard !label.isEmpty, label.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-") else { return false }
-      guard label.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" }) else {
+      guard label.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "-" }) else {
         return false
       }
     }

@@ -92,14 +92,24 @@ public struct CalendarEvent: Sendable, Equatable {
 }
 
 /// Writes an `ICalendar` as an RFC 5545 text, byte-identical for identical input.
+/// An event rendered ahead of time by `ICalendarWriter.prepare`, to be placed in calendars.
+public struct PreparedEvent: Sendable {
+  public let event: CalendarEvent
+  let zone: TimeZone
+  let rules: TimeZoneRules?
+  let language: String
+  let text: String
+}
+
 public enum ICalendarWriter {
   /// The whole calendar, with CRLF line ends and lines folded at 75 octets.
   ///
   /// Timed events are written in the calendar's zone with one VTIMEZONE of yearly rules; when the
   /// zone's changes in the events' years fit no yearly rule they are written in UTC instead.
-  public static func render(_ calendar: ICalendar) -> String {
+  public static func render(_ calendar: ICalendar, prepared: [PreparedEvent] = []) -> String {
     let zone = calendar.timeZone
-    let rules = TimeZoneRules.derive(for: zone, covering: calendar.events.flatMap(instants))
+    let rules = TimeZoneRules.derive(
+      for: zone, covering: calendar.events.flatMap(instants) + prepared.flatMap { instants(of: $0.event) })
     let language = calendar.language.map { ";LANGUAGE=" + ICalendarText.parameter($0) } ?? ""
     let hours = max(1, calendar.refreshInterval)
 
@@ -122,7 +132,18 @@ public enum ICalendarWriter {
     ]
     if let rules { lines += rules.lines(tzid: zone.identifier) }
 
-    for event in calendar.events {
+    var out = lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
+    for event in calendar.events { out += eventText(event, zone: zone, rules: rules, language: language) }
+    for event in prepared {
+      let reusable = event.rules == rules && event.zone == zone && event.language == language
+      out += reusable ? event.text : eventText(event.event, zone: zone, rules: rules, language: language)
+    }
+    return out + "END:VCALENDAR\r\n"
+  }
+
+  /// One VEVENT, folded, with CRLF line ends.
+  static func eventText(_ event: CalendarEvent, zone: TimeZone, rules: TimeZoneRules?, language: String) -> String {
+    var lines: [String] = []
       lines.append("BEGIN:VEVENT")
       lines.append("UID:" + ICalendarText.escape(event.uid))
       lines.append("DTSTAMP:" + DateText.utcDateTime(event.stamp))
@@ -152,18 +173,29 @@ public enum ICalendarWriter {
       lines.append(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
       if case .date = event.start { lines.append("TRANSP:TRANSPARENT") }
       lines.append("END:VEVENT")
-    }
-    lines.append("END:VCALENDAR")
     return lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
   }
 
+  /// Renders events once for use in several calendars of the same zone and language; a calendar whose
+  /// time-zone rules come out differently renders them again, so the output is the same either way.
+  public static func prepare(_ events: [CalendarEvent], timeZone: TimeZone, language: String?, covering instants: [Date])
+    -> [PreparedEvent]
+  {
+    let rules = TimeZoneRules.derive(for: timeZone, covering: instants + events.flatMap(Self.instants))
+    let lang = language.map { ";LANGUAGE=" + ICalendarText.parameter($0) } ?? ""
+    return events.map {
+      PreparedEvent(
+        event: $0, zone: timeZone, rules: rules, language: lang,
+        text: eventText($0, zone: timeZone, rules: rules, language: lang))
+    }
+  }
+
   /// The instants an event writes (start, and end if usable), so the VTIMEZONE covers exactly those.
-  private static func instants(of event: CalendarEvent) -> [Date] {
+  public static func instants(of event: CalendarEvent) -> [Date] {
     guard case .dateTime(let start) = event.start else { return [] }
     if case .dateTime(let end) = event.end, end > start { return [start, end] }
     return [start]
   }
-
   /// `;TZID=zone:local` in the zone's wall time, or `:utcZ` without rules. The second pass of a
   /// repeated hour (clocks going back) is also written in UTC, because RFC 5545 reads an
   /// ambiguous wall time as its first occurrence.

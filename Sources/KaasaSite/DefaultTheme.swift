@@ -631,7 +631,7 @@ enum DefaultTheme {
     {{#hasOpen}}
     <ul class="plan-list">
     {{#open}}
-    {{> plan-card}}
+    {{{card}}}
     {{/open}}
     </ul>
     {{/hasOpen}}
@@ -751,7 +751,7 @@ enum DefaultTheme {
     <h2 id="group-{{id}}">{{label}}</h2>
     <ul class="plan-list">
     {{#plans}}
-    {{> plan-card}}
+    {{{card}}}
     {{/plans}}
     </ul>
     </section>
@@ -991,7 +991,7 @@ enum DefaultTheme {
     {{#hasPlans}}
     <ul class="plan-list">
     {{#plans}}
-    {{> plan-card}}
+    {{{card}}}
     {{/plans}}
     </ul>
     {{/hasPlans}}
@@ -1066,7 +1066,7 @@ enum DefaultTheme {
     <h2 id="group-{{id}}">{{label}}</h2>
     <ul class="plan-list">
     {{#plans}}
-    {{> plan-card}}
+    {{{card}}}
     {{/plans}}
     </ul>
     </section>

@@ -7,14 +7,25 @@ extension SiteRenderer {
   static let latestUpdates = 10
 
   /// Home, plans index, free pages, 404, thank-you page, feeds of the whole site, sitemap and machine files.
-  func renderSiteWide(model: SiteIndex) throws -> [OutputFile] {
-    var files: [OutputFile] = []
+  func siteWideJobs(model: SiteIndex) -> [Job] {
     let title = site.settings.title
-    files.append(
-      rssFile(path: "feed.xml", pagePath: "", title: title, description: site.settings.description ?? title, plans: site.plans))
-    files.append(calendarFile(path: "calendar.ics", name: title, plans: site.plans))
-    files.append(try home(model: model))
-    files.append(try plansIndex(model: model))
+    return [
+      {
+        [
+          rssFile(
+            path: "feed.xml", pagePath: "", title: title, description: site.settings.description ?? title,
+            plans: site.plans, model: model)
+        ]
+      },
+      { [calendarFile(path: "calendar.ics", name: title, plans: site.plans, model: model)] },
+      { [try home(model: model)] },
+      { [try plansIndex(model: model)] },
+      { try otherPages(model: model) },
+    ]
+  }
+
+  func otherPages(model: SiteIndex) throws -> [OutputFile] {
+    var files: [OutputFile] = []
     let pageOptions = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 2)
     for p in site.pages {
       let body = Markdown.render(p.body, options: pageOptions)
@@ -28,22 +39,22 @@ extension SiteRenderer {
     files.append(try page("thanks", path: "thanks/", title: t["thanks_title"], description: nil, extra: [:]))
     files.append(OutputFile(path: "plans.json", text: plansJSON(model: model)))
     files.append(OutputFile(path: "site.json", text: siteJSON()))
-    files.append(OutputFile(path: "sitemap.xml", text: sitemap()))
+    files.append(OutputFile(path: "sitemap.xml", text: sitemap(model: model)))
     files.append(OutputFile(path: "robots.txt", text: "User-agent: *\nAllow: /\nDisallow: \(urls.basePath)thanks/\n\nSitemap: \(urls.absolute("sitemap.xml"))\n"))
     files.append(OutputFile(path: "_headers", text: HostHints.netlifyHeaders(basePath: urls.basePath)))
     return files
   }
 
   func home(model: SiteIndex) throws -> OutputFile {
-    let open = site.plans.filter { $0.feedbackState(at: now, in: zone) == .open }
+    let open = site.plans.filter { model.facts[$0.id]?.feedback == .open }
       .sorted { ($0.feedback!.closes, $0.id) < ($1.feedback!.closes, $1.id) }
     let horizon = now.addingTimeInterval(TimeInterval(Self.upcomingDays * 86_400))
     var upcoming: [(Date, String, [String: Any])] = []
     var latest: [(Date, String, [String: Any])] = []
     for plan in site.plans {
-      for e in plan.timeline {
-        let start = e.date.start(in: zone)
-        var item = entryContext(e, plan: plan)
+      let facts = model.facts[plan.id]!
+      for (e, start) in zip(facts.ordered, facts.starts) {
+        var item = entryContext(e, start: start)
         item["plan"] = ["title": plan.title, "url": urls.link(SiteURLs.plan(plan.id))]
         item["link"] = urls.link(SiteURLs.plan(plan.id)) + "#e-\(e.key)"
         item["municipality"] = site.municipality(plan.municipalityID)?.name ?? ""
@@ -72,7 +83,8 @@ extension SiteRenderer {
       return ["name": m.name, "id": m.id, "url": urls.link(SiteURLs.municipality(m.id)),
               "plans": plans.map { planSummary($0, model: model) }, "hasPlans": !plans.isEmpty]
     }
-    let statuses = Stage.allCases.filter { s in model.statuses.values.contains(s) }
+    let present = Set(model.facts.values.compactMap(\.status))
+    let statuses = Stage.allCases.filter { present.contains($0) }
     let types = PlanType.allCases.filter { ty in site.plans.contains { $0.type == ty } }
     let filters: [String: Any] = [
       "municipalities": site.municipalities.map { m in
@@ -99,17 +111,17 @@ extension SiteRenderer {
         "municipalityName": m?.name ?? plan.municipalityID,
         "villages": plan.villageIDs.map { ["id": $0, "name": m?.village($0)?.name ?? $0] },
         "type": plan.type.rawValue,
-        "status": (model.statuses[plan.id] ?? nil)?.rawValue ?? NSNull(),
+        "status": model.status(plan)?.rawValue ?? NSNull(),
         "calendar": urls.absolute(SiteURLs.plan(plan.id) + "calendar.ics"),
       ]
-      let dates = publicationDates(plan)
-      item["published"] = dates.published.description
-      item["updated"] = dates.updated.description
+      let facts = model.facts[plan.id]!
+      item["published"] = facts.published.description
+      item["updated"] = facts.updated.description
       if let f = plan.feedback {
         item["feedback"] = [
           "opens": f.opens.description, "closes": f.closes.description,
           "opensAt": iso8601(f.start(in: zone)), "closesAt": iso8601(f.end(in: zone)),
-          "state": f.state(at: now, in: zone).rawValue,
+          "state": model.facts[plan.id]!.feedback!.rawValue,
         ]
       } else {
         item["feedback"] = NSNull()
@@ -134,7 +146,7 @@ extension SiteRenderer {
     return String(decoding: data, as: UTF8.self) + "\n"
   }
 
-  func sitemap() -> String {
+  func sitemap(model: SiteIndex) -> String {
     var paths = ["", "plans/"]
     paths += site.plans.map { SiteURLs.plan($0.id) }
     for m in site.municipalities {
@@ -143,7 +155,7 @@ extension SiteRenderer {
     }
     paths += site.pages.map { "\($0.slug)/" }
     var lastmod: [String: String] = [:]
-    for p in site.plans { lastmod[SiteURLs.plan(p.id)] = publicationDates(p).updated.description }
+    for p in site.plans { lastmod[SiteURLs.plan(p.id)] = model.facts[p.id]!.updated.description }
     var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
     for p in paths {
       xml += "  <url><loc>\(HTMLText.escape(urls.absolute(p)))</loc>"
