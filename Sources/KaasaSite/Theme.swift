@@ -131,19 +131,41 @@ public enum TranslationValue: Sendable, Hashable {
 
 /// UI strings of one language, and the date formats that go with them.
 public struct Translations: Sendable {
-  public var language: SiteLanguage
-  public var table: [String: TranslationValue]
+  public let language: SiteLanguage
+  public let table: [String: TranslationValue]
+  /// The flat text entries, for templates (`{{t.key}}`); made once, as every page needs them.
+  public let templateStrings: [String: String]
+
+  public init(language: SiteLanguage, table: [String: TranslationValue]) {
+    self.language = language
+    self.table = table
+    var strings: [String: String] = [:]
+    for (k, v) in table { if case .text(let s) = v { strings[k] = s } }
+    self.templateStrings = strings
+  }
 
   public subscript(_ key: String) -> String {
     if case .text(let s)? = table[key] { return s }
     return key
   }
 
-  /// `"{date}"`-style placeholders filled in.
+  /// `"{date}"`-style placeholders filled in; unknown placeholders stay as they are.
   public func format(_ key: String, _ values: [String: String]) -> String {
-    var s = self[key]
-    for (k, v) in values { s = s.replacingOccurrences(of: "{\(k)}", with: v) }
-    return s
+    let pattern = self[key]
+    guard pattern.utf8.contains(UInt8(ascii: "{")) else { return pattern }
+    var out = ""
+    var rest = Substring(pattern)
+    while let open = rest.firstIndex(of: "{") {
+      out += rest[..<open]
+      guard let close = rest[open...].firstIndex(of: "}") else {
+        rest = rest[open...]
+        break
+      }
+      let name = String(rest[rest.index(after: open)..<close])
+      out += values[name] ?? String(rest[open...close])
+      rest = rest[rest.index(after: close)...]
+    }
+    return out + rest
   }
 
   func list(_ key: String) -> [String] {
@@ -151,12 +173,6 @@ public struct Translations: Sendable {
     return []
   }
 
-  /// The flat text entries, for templates (`{{t.key}}`).
-  public var templateStrings: [String: String] {
-    var out: [String: String] = [:]
-    for (k, v) in table { if case .text(let s) = v { out[k] = s } }
-    return out
-  }
 
   /// Month-name forms: the plain date, "on" a date, "until" a date (Estonian and Russian inflect them).
   public enum DateForm: String, Sendable {
