@@ -149,8 +149,8 @@ public enum FeedbackRules {
     case .open: break
     }
 
-    let message = (fields.message ?? "").replacingOccurrences(of: "\r\n", with: "\n")
-      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let raw = fields.message ?? ""
+    let message = (raw.utf8.contains(13) ? raw.replacingOccurrences(of: "\r\n", with: "\n") : raw).trimmed
     guard !message.isEmpty else { throw .emptyMessage }
     let length = message.count
     guard length <= messageLimit else { throw .longMessage(length, limit: messageLimit) }
@@ -179,7 +179,7 @@ public enum FeedbackRules {
   /// Trimmed, and nil when nothing is left.
   private static func clean(_ value: String?) -> String? {
     guard let value else { return nil }
-    let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+    let trimmed = value.trimmed
     return trimmed.isEmpty ? nil : trimmed
   }
 

@@ -15,13 +15,21 @@ public struct FeedbackProblem: Error, Sendable, Equatable {
     self.english = english
   }
 
-  /// Shortens what a person typed before it is shown back to them.
+  /// Shortens what a person typed before it is shown back to them, in Estonian quotation marks.
   static func quote(_ text: String) -> String {
+    "„\(shortened(text))“"
+  }
+
+  /// The same in English quotation marks.
+  static func quoteEn(_ text: String) -> String {
+    "“\(shortened(text))”"
+  }
+
+  private static func shortened(_ text: String) -> String {
     let clean = String(
       text.unicodeScalars.filter { !$0.properties.isNoncharacterCodePoint && $0.value >= 0x20 }
         .map(Character.init))
-    let short = clean.count > 60 ? String(clean.prefix(57)) + "…" : clean
-    return "„\(short)“"
+    return clean.count > 60 ? String(clean.prefix(57)) + "…" : clean
   }
 
   static let malformed = FeedbackProblem(
@@ -54,7 +62,7 @@ public struct FeedbackProblem: Error, Sendable, Equatable {
     FeedbackProblem(
       .notFound, field: "plan",
       et: "Plaani \(quote(id)) ei ole olemas. Võib-olla on see eemaldatud või link on vale.",
-      en: "There is no plan \(quote(id)). It may have been removed, or the link is wrong.")
+      en: "There is no plan \(quoteEn(id)). It may have been removed, or the link is wrong.")
   }
 
   static let noWindow = FeedbackProblem(
@@ -100,14 +108,15 @@ public struct FeedbackProblem: Error, Sendable, Equatable {
       .badRequest, field: "email",
       et:
         "E-posti aadress \(quote(email)) ei ole korrektne. Kirjutage see kujul nimi@näide.ee või jätke tühjaks.",
-      en: "The e-mail address \(quote(email)) is not valid. Write it as name@example.ee, or leave it empty.")
+      en: "The e-mail address \(quoteEn(email)) is not valid. Write it as name@example.ee, or leave it empty."
+    )
   }
 
   static func unknownVillage(_ village: String) -> FeedbackProblem {
     FeedbackProblem(
       .badRequest, field: "village",
       et: "Küla \(quote(village)) ei ole selle plaaniga seotud. Valige küla loendist.",
-      en: "The village \(quote(village)) is not one this plan concerns. Please choose one from the list.")
+      en: "The village \(quoteEn(village)) is not one this plan concerns. Please choose one from the list.")
   }
 
   static func tooLarge(limit: Int) -> FeedbackProblem {

@@ -24,9 +24,7 @@ public struct FeedbackReference: Sendable, Hashable, CustomStringConvertible {
   /// `Jõgeva vald` → `JÕG`, `Põltsamaa vald` → `PÕL`; falls back to the municipality id if the name has no letters.
   public static func prefix(municipalityName: String, municipalityID: String = "") -> String {
     for source in [municipalityName, municipalityID] {
-      let word =
-        source.trimmingCharacters(in: .whitespacesAndNewlines)
-        .split(whereSeparator: { $0.isWhitespace }).first ?? ""
+      let word = source.trimmed.split(whereSeparator: { $0.isWhitespace }).first ?? ""
       let letters = word.precomposedStringWithCanonicalMapping.filter(\.isLetter).prefix(3)
       if !letters.isEmpty {
         return String(letters).uppercased().precomposedStringWithCanonicalMapping

@@ -41,7 +41,8 @@ struct FeedbackResponder: HTTPResponder {
   // MARK: POST /feedback
 
   private func feedback(_ request: Request, context: Context, catalog: SiteCatalog) async -> Response {
-    let reply = replyKind(for: request)
+    let (type, charset) = mediaType(request)
+    let reply = replyKind(for: request, type: type)
     switch request.method {
     case .post: break
     case .options: return preflight(request, catalog: catalog)
@@ -62,7 +63,6 @@ struct FeedbackResponder: HTTPResponder {
       return problem(.tooLarge(limit: limit), reply: reply, catalog: catalog, back: nil)
     }
 
-    let (type, charset) = mediaType(request)
     let isForm = type == "application/x-www-form-urlencoded"
     let isJSON = type == "application/json"
     guard isForm || isJSON, charset == nil || charset == "utf-8" || charset == "utf8" else {
@@ -84,7 +84,7 @@ struct FeedbackResponder: HTTPResponder {
     let valid: ValidFeedback
     do {
       let fields = try isForm ? FeedbackFields.parseForm(body) : FeedbackFields.parseJSON(body)
-      planURL = fields.plan.flatMap { catalog.plans[$0.trimmingCharacters(in: .whitespacesAndNewlines)]?.url }
+      planURL = fields.plan.flatMap { catalog.plans[$0.trimmed]?.url }
       valid = try FeedbackRules.check(fields, catalog: catalog, now: now)
     } catch {
       return problem(error, reply: reply, catalog: catalog, back: planURL)
@@ -96,8 +96,7 @@ struct FeedbackResponder: HTTPResponder {
       planID: plan.id, municipality: plan.municipality, municipalityName: plan.municipalityName,
       village: valid.village?.id, villageName: valid.village?.name, message: valid.message, name: valid.name,
       email: valid.email, receivedAt: now,
-      referencePrefix: FeedbackReference.prefix(
-        municipalityName: plan.municipalityName, municipalityID: plan.municipality),
+      referencePrefix: plan.referencePrefix,
       referenceYear: LocalDate(now, in: zone).year)
 
     let reference: FeedbackReference
@@ -134,8 +133,8 @@ struct FeedbackResponder: HTTPResponder {
     case .html:
       let location =
         catalog.site.baseURL.absoluteString + "thanks/?ref="
-        + FeedbackResponder.queryValue(reference.description)
-        + "&plan=" + FeedbackResponder.queryValue(plan.id)
+        + Text.queryValue(reference.description)
+        + "&plan=" + Text.queryValue(plan.id)
       return Response(
         status: .seeOther,
         headers: [.location: location, .contentType: "text/html; charset=utf-8"],
@@ -234,20 +233,23 @@ struct FeedbackResponder: HTTPResponder {
   // MARK: Request details
 
   func replyKind(for request: Request) -> Reply {
-    let (type, _) = mediaType(request)
+    replyKind(for: request, type: mediaType(request).0)
+  }
+
+  func replyKind(for request: Request, type: String?) -> Reply {
     if type == "application/x-www-form-urlencoded" || type == "multipart/form-data" { return .html }
     if type == "application/json" { return .json }
-    let accept = request.headers[.accept]?.lowercased() ?? ""
+    let accept = request.headers[.accept].map { Text.asciiLowercased($0) } ?? ""
     return accept.contains("text/html") ? .html : .json
   }
 
   /// The media type and charset of the body, lowercased.
   private func mediaType(_ request: Request) -> (String?, String?) {
     guard let header = request.headers[.contentType] else { return (nil, nil) }
-    let parts = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    let parts = header.split(separator: ";").map { Text.asciiLowercased($0.trimmed) }
     var charset: String?
     for p in parts.dropFirst() where p.hasPrefix("charset=") {
-      charset = String(p.dropFirst("charset=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+      charset = String(p.dropFirst("charset=".count).filter { $0 != "\"" })
     }
     return (parts.first, charset)
   }
@@ -260,17 +262,10 @@ struct FeedbackResponder: HTTPResponder {
         forwarded = field.value
       }
       // The proxy appends the address it saw last; earlier entries come from the client and can be forged.
-      if let last = forwarded?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
-      {
+      if let last = forwarded?.split(separator: ",").last?.trimmed, !last.isEmpty {
         return last
       }
     }
     return context.peerAddress ?? "unknown"
-  }
-
-  static func queryValue(_ text: String) -> String {
-    var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-    allowed.insert(charactersIn: "-._~")
-    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
   }
 }

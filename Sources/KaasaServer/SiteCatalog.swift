@@ -136,6 +136,8 @@ public struct PublishedPlan: Sendable, Decodable, Hashable {
   public var villages: [PublishedVillage]
   /// Nil when the plan takes no feedback.
   public var feedback: PublishedWindow?
+  /// `JÕG` for Jõgeva vald: the start of this plan's feedback references, worked out once per load.
+  public var referencePrefix: String
 
   public init(
     id: String, title: String, url: URL, municipality: String, municipalityName: String,
@@ -148,6 +150,8 @@ public struct PublishedPlan: Sendable, Decodable, Hashable {
     self.municipalityName = municipalityName
     self.villages = villages
     self.feedback = feedback
+    referencePrefix = FeedbackReference.prefix(
+      municipalityName: municipalityName, municipalityID: municipality)
   }
 
   enum CodingKeys: String, CodingKey {
@@ -163,6 +167,8 @@ public struct PublishedPlan: Sendable, Decodable, Hashable {
     municipalityName = try c.decodeIfPresent(String.self, forKey: .municipalityName) ?? municipality
     villages = try c.decodeIfPresent([PublishedVillage].self, forKey: .villages) ?? []
     feedback = try c.decodeIfPresent(PublishedWindow.self, forKey: .feedback)
+    referencePrefix = FeedbackReference.prefix(
+      municipalityName: municipalityName, municipalityID: municipality)
   }
 
   /// The village with `id`, if the plan names it.
