@@ -52,6 +52,32 @@ import Testing
     #expect(try fixture.count("feedback") == 3)
   }
 
+  @Test func behindATrustedProxyTheLimitCountsTheForwardedAddress() async throws {
+    let fixture = try Fixture()
+    defer { fixture.remove() }
+    let post: @Sendable (any TestClientProtocol, String) async throws -> HTTPResponse.Status = {
+      client, chain in
+      var headers = HTTPFields()
+      headers.append(.init(name: .init("X-Forwarded-For")!, value: chain))
+      return try await client.postJSON(["plan": "torma-kooli-katus", "message": "Tere"], headers: headers)
+        .status
+    }
+    let trusted = try await fixture.withServer(fixture.configuration(rateLimit: 1, trustProxy: true)) {
+      client in
+      [
+        try await post(client, "192.0.2.1"),
+        // A client cannot escape the limit by forging earlier entries: the proxy's own entry is last.
+        try await post(client, "198.51.100.7, 192.0.2.1"),
+        try await post(client, "192.0.2.2"),
+      ]
+    }
+    #expect(trusted == [.created, .tooManyRequests, .created])
+    let untrusted = try await fixture.withServer(fixture.configuration(rateLimit: 1)) { client in
+      [try await post(client, "192.0.2.3"), try await post(client, "192.0.2.4")]
+    }
+    #expect(untrusted == [.created, .tooManyRequests])
+  }
+
   @Test func rateLimiterRefillsOverTheMinuteAndForgetsIdleAddresses() {
     let limiter = RateLimiter(perMinute: 2)
     let start = ContinuousClock.now

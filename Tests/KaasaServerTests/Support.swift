@@ -70,12 +70,13 @@ struct Fixture: Sendable {
   ]
 
   func configuration(
-    rateLimit: Int = 0, allowOrigin: String? = nil, reloadInterval: Duration = .zero,
+    rateLimit: Int = 0, allowOrigin: String? = nil, trustProxy: Bool = false,
+    reloadInterval: Duration = .zero,
     clock: @escaping @Sendable () -> Date = { Fixture.now }
   ) -> FeedbackServerConfiguration {
     FeedbackServerConfiguration(
       siteFolder: site, databasePath: database, host: "127.0.0.1", port: 0, allowOrigin: allowOrigin,
-      rateLimit: rateLimit, reloadInterval: reloadInterval, clock: clock)
+      rateLimit: rateLimit, trustProxy: trustProxy, reloadInterval: reloadInterval, clock: clock)
   }
 
   /// Runs the real server on a loopback port and hands `body` an HTTP client connected to it.
