@@ -188,6 +188,81 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def stored_so_far(db):
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT COALESCE(MAX(id), 0) FROM feedback").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
+def python_clients(args, port, deadline):
+    """Starts the client processes; returns (progress, collect) callables."""
+    counter = mp.Value("q", 0)
+    queue = mp.Queue()
+    per_worker = [args.concurrency // args.processes + (1 if w < args.concurrency % args.processes else 0)
+                  for w in range(args.processes)]
+    workers = [mp.Process(target=worker, args=(port, counter, args.requests, deadline, n, queue))
+               for n in per_worker if n > 0]
+    for w in workers:
+        w.start()
+
+    def collect():
+        collected = [queue.get(timeout=max(1, deadline - time.monotonic() + 30)) for _ in workers]
+        for w in workers:
+            w.join()
+        acked = [ref for r in collected for ref in r["acked"]]
+        latency = [v for r in collected for v in r["latency"]]
+        statuses = {}
+        for r in collected:
+            for k, v in r["statuses"].items():
+                statuses[k] = statuses.get(k, 0) + v
+        return {"acked": acked, "errors": sum(r["errors"] for r in collected), "statuses": statuses,
+                "p50": percentile(latency, 50), "p99": percentile(latency, 99)}
+
+    return (lambda: counter.value), collect
+
+
+def wrk_clients(args, port, deadline, work, work_db):
+    """Runs Debian's wrk with post.lua; each of its threads stops after its share of answers."""
+    lua = os.path.join(os.path.dirname(os.path.abspath(__file__)), "post.lua")
+    threads = args.processes
+    seconds = max(1, int(deadline - time.monotonic()))
+    wrk = subprocess.Popen(
+        ["wrk", f"-t{threads}", f"-c{args.concurrency}", f"-d{seconds}s", "--timeout", "30s", "-s", lua,
+         f"http://{HOST}:{port}/feedback", "--", str(args.requests // threads), work],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def collect():
+        # wrk runs for its whole -d even when every thread has stopped itself: once the database holds
+        # as many posts as were asked for, interrupt it (it then prints its summary and exits).
+        while wrk.poll() is None and time.monotonic() < deadline:
+            if stored_so_far(work_db) >= args.requests:
+                break
+            time.sleep(0.02)
+        finished = time.monotonic()
+        time.sleep(0.2)
+        if wrk.poll() is None:
+            wrk.send_signal(signal.SIGINT)
+        output, _ = wrk.communicate(timeout=max(1, deadline - time.monotonic() + 30))
+        acked = []
+        for t in range(1, threads + 1):
+            with open(os.path.join(work, f"refs-{t}.txt"), encoding="utf-8") as f:
+                acked += [urllib.parse.unquote(line.strip()) for line in f if line.strip()]
+        p50 = p99 = float("nan")
+        for line in output.splitlines():
+            if line.startswith("latency p50"):
+                parts = line.split()
+                p50, p99 = float(parts[2]) / 1000, float(parts[5]) / 1000
+        return {"acked": acked, "errors": max(0, args.requests - len(acked)), "statuses": {},
+                "p50": p50, "p99": p99, "wrk": output.strip().splitlines()[-6:], "finished": finished}
+
+    return None, collect
+
+
 def run(args):
     work = tempfile.mkdtemp(prefix="kaasa-load-")
     site = os.path.join(work, "output")
@@ -199,20 +274,17 @@ def run(args):
     proc = start_server(args.binary, site, db, port, log)
     kills = 0
     server_cpu = 0.0
+    downtime = 0.0
     try:
         wait_healthy(port, proc, deadline)
-        counter = mp.Value("q", 0)
-        queue = mp.Queue()
-        per_worker = [args.concurrency // args.processes + (1 if w < args.concurrency % args.processes else 0)
-                      for w in range(args.processes)]
-        workers = [mp.Process(target=worker, args=(port, counter, args.requests, deadline, n, queue))
-                   for n in per_worker if n > 0]
         started = time.monotonic()
-        for w in workers:
-            w.start()
-        downtime = 0.0
+        if args.client == "wrk":
+            progress, collect = wrk_clients(args, port, deadline, work, db)
+            progress = lambda: stored_so_far(db)  # noqa: E731
+        else:
+            progress, collect = python_clients(args, port, deadline)
         if args.kill:
-            while counter.value < args.requests // 2 and time.monotonic() < deadline:
+            while progress() < args.requests // 2 and time.monotonic() < deadline:
                 time.sleep(0.005)
             server_cpu += cpu_seconds(proc)
             proc.send_signal(signal.SIGKILL)
@@ -222,10 +294,8 @@ def run(args):
             proc = start_server(args.binary, site, db, port, log)
             wait_healthy(port, proc, deadline)
             downtime = time.monotonic() - down
-        collected = [queue.get(timeout=max(1, deadline - time.monotonic() + 30)) for _ in workers]
-        elapsed = time.monotonic() - started
-        for w in workers:
-            w.join()
+        result = collect()
+        elapsed = result.get("finished", time.monotonic()) - started
         server_cpu += cpu_seconds(proc)
     finally:
         if proc.poll() is None:
@@ -237,14 +307,7 @@ def run(args):
                 proc.wait()
         log.close()
 
-    acked = [ref for r in collected for ref in r["acked"]]
-    latency = [v for r in collected for v in r["latency"]]
-    errors = sum(r["errors"] for r in collected)
-    statuses = {}
-    for r in collected:
-        for k, v in r["statuses"].items():
-            statuses[k] = statuses.get(k, 0) + v
-
+    acked = result["acked"]
     con = sqlite3.connect(db)
     integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
     stored = {row[0] for row in con.execute("SELECT reference FROM feedback")}
@@ -254,18 +317,22 @@ def run(args):
     duplicates = len(acked) - len(set(acked))
 
     report = {
-        "kill": args.kill, "requests": args.requests, "concurrency": args.concurrency,
-        "processes": args.processes, "acknowledged": len(acked), "not_acknowledged": errors,
-        "other_statuses": statuses, "stored": len(stored), "missing": len(missing),
+        "client": args.client, "kill": args.kill, "requests": args.requests, "concurrency": args.concurrency,
+        "processes": args.processes, "acknowledged": len(acked), "not_acknowledged": result["errors"],
+        "other_statuses": result["statuses"], "stored": len(stored), "missing": len(missing),
         "duplicate_references": duplicates, "integrity_check": integrity, "journal_mode": journal,
-        "seconds": round(elapsed, 3), "restart_seconds": round(downtime, 3) if args.kill else 0,
+        "seconds": round(elapsed, 3), "restart_seconds": round(downtime, 3),
         "accepted_per_second": round(len(acked) / elapsed, 1),
-        "p50_ms": round(percentile(latency, 50) * 1000, 2), "p99_ms": round(percentile(latency, 99) * 1000, 2),
+        "p50_ms": round(result["p50"] * 1000, 2), "p99_ms": round(result["p99"] * 1000, 2),
         "kills": kills, "server_cpu_ms_per_post": round(server_cpu * 1000 / max(1, len(acked)), 3),
     }
+    if "wrk" in result:
+        report["wrk"] = result["wrk"]
+    complete = len(acked) >= args.requests if args.client == "wrk" else len(acked) == args.requests
     ok = (not missing and duplicates == 0 and integrity == "ok" and journal == "wal"
-          and len(acked) + errors + sum(statuses.values()) == args.requests and not statuses
-          and (args.kill or len(acked) == args.requests))
+          and not result["statuses"] and (args.kill or complete))
+    if args.client == "python":
+        ok = ok and len(acked) + result["errors"] == args.requests
     report["ok"] = ok
     if ok or not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -279,7 +346,10 @@ def main():
     parser.add_argument("--binary", default=os.path.join(".build", "release", "kaasa"))
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=64, help="keep-alive connections in all")
-    parser.add_argument("--processes", type=int, default=2, help="client processes sharing the connections")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="client processes (or wrk threads) sharing the connections")
+    parser.add_argument("--client", choices=["python", "wrk"], default="python",
+                        help="python (this script's own client) or Debian's wrk with post.lua")
     parser.add_argument("--kill", action="store_true", help="SIGKILL the server halfway and restart it")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=300, help="seconds before a run gives up")
@@ -287,6 +357,8 @@ def main():
     args = parser.parse_args()
     if not (1 <= args.requests <= 1_000_000 and 1 <= args.concurrency <= 1024 and 1 <= args.processes <= 16):
         parser.error("requests, concurrency or processes out of range")
+    if args.client == "wrk" and shutil.which("wrk") is None:
+        parser.error("wrk is not installed: apt-get install wrk")
     if not os.access(args.binary, os.X_OK):
         parser.error(f"{args.binary} is not an executable: swift build -c release --product kaasa")
     reports = []
@@ -297,7 +369,8 @@ def main():
     rates = sorted(r["accepted_per_second"] for r in reports)
     p99s = sorted(r["p99_ms"] for r in reports)
     print(f"median of {len(reports)} run(s): {rates[len(rates) // 2]} accepted posts/s, "
-          f"p99 {p99s[len(p99s) // 2]} ms ({'with' if args.kill else 'without'} SIGKILL, {os.cpu_count()} cores)")
+          f"p99 {p99s[len(p99s) // 2]} ms ({args.client} client, {'with' if args.kill else 'without'} SIGKILL, "
+          f"{os.cpu_count()} cores)")
     failed = sum(1 for r in reports if not r["ok"])
     print(f"{len(reports) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
