@@ -64,6 +64,7 @@ let package = Package(
       dependencies: [
         "KaasaServer",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "GRDB", package: "GRDB.swift"),
       ]
     ),
   ],
