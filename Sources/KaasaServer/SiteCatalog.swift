@@ -134,6 +134,9 @@ public struct PublishedPlan: Sendable, Decodable, Hashable {
   public var municipality: String
   public var municipalityName: String
   public var villages: [PublishedVillage]
+  /// The villages the form offers: the plan's, or every village of its municipality for a plan of the
+  /// whole municipality (`feedbackVillages` in plans.json).
+  public var feedbackVillages: [PublishedVillage]
   /// Nil when the plan takes no feedback.
   public var feedback: PublishedWindow?
   /// `JÕG` for Jõgeva vald: the start of this plan's feedback references, worked out once per load.
@@ -149,13 +152,14 @@ public struct PublishedPlan: Sendable, Decodable, Hashable {
     self.municipality = municipality
     self.municipalityName = municipalityName
     self.villages = villages
+    self.feedbackVillages = villages
     self.feedback = feedback
     referencePrefix = FeedbackReference.prefix(
       municipalityName: municipalityName, municipalityID: municipality)
   }
 
   enum CodingKeys: String, CodingKey {
-    case id, title, url, municipality, municipalityName, villages, feedback
+    case id, title, url, municipality, municipalityName, villages, feedbackVillages, feedback
   }
 
   public init(from decoder: any Decoder) throws {
@@ -166,13 +170,14 @@ public struct PublishedPlan: Sendable, Decodable, Hashable {
     municipality = try c.decode(String.self, forKey: .municipality)
     municipalityName = try c.decodeIfPresent(String.self, forKey: .municipalityName) ?? municipality
     villages = try c.decodeIfPresent([PublishedVillage].self, forKey: .villages) ?? []
+    feedbackVillages = try c.decodeIfPresent([PublishedVillage].self, forKey: .feedbackVillages) ?? villages
     feedback = try c.decodeIfPresent(PublishedWindow.self, forKey: .feedback)
     referencePrefix = FeedbackReference.prefix(
       municipalityName: municipalityName, municipalityID: municipality)
   }
 
-  /// The village with `id`, if the plan names it.
-  public func village(_ id: String) -> PublishedVillage? { villages.first { $0.id == id } }
+  /// The village with `id`, if the form may name it.
+  public func village(_ id: String) -> PublishedVillage? { feedbackVillages.first { $0.id == id } }
 }
 
 /// A village a plan touches.

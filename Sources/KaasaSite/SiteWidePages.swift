@@ -110,6 +110,10 @@ extension SiteRenderer {
         "municipality": plan.municipalityID,
         "municipalityName": m?.name ?? plan.municipalityID,
         "villages": plan.villageIDs.map { ["id": $0, "name": m?.village($0)?.name ?? $0] },
+        // What the feedback form offers: a plan of the whole municipality concerns each of its villages.
+        "feedbackVillages": (plan.isMunicipalityWide ? m?.villages.map(\.id) ?? [] : plan.villageIDs).map {
+          ["id": $0, "name": m?.village($0)?.name ?? $0]
+        },
         "type": plan.type.rawValue,
         "status": model.status(plan)?.rawValue ?? NSNull(),
         "calendar": urls.absolute(SiteURLs.plan(plan.id) + "calendar.ics"),
