@@ -50,11 +50,11 @@ struct Check: ParsableCommand {
 
   @OptionGroup var siteOptions: SiteOptions
 
-  @Option(help: "text, json (an array), or github (GitHub Actions annotations).")
+  @Option(help: "text, json (an array), github (GitHub Actions annotations) or gitlab (a GitLab code quality report).")
   var format: Format = .text
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
-    case text, json, github
+    case text, json, github, gitlab
     var diagnosticFormat: DiagnosticFormat { DiagnosticFormat(rawValue: rawValue)! }
   }
 
