@@ -23,7 +23,7 @@ func snapshot(_ dir: URL) throws -> [String: Data] {
   let e = FileManager.default.enumerator(atPath: base)!
   while let rel = e.nextObject() as? String {
     var isDir: ObjCBool = false
-    FileManager.default.fileExists(atPath: base + "/" + rel, isDirectory: &isDir)
+    _ = FileManager.default.fileExists(atPath: base + "/" + rel, isDirectory: &isDir)
     if !isDir.boolValue { out[rel] = try Data(contentsOf: URL(fileURLWithPath: base + "/" + rel)) }
   }
   return out
