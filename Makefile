@@ -4,7 +4,7 @@ KAASA_DEBUG := .build/debug/kaasa
 KAASA_RELEASE := .build/release/kaasa
 NOW ?=
 
-.PHONY: deps build release site check test unit conformance bench format format-check embed-theme clean
+.PHONY: deps build release site check test unit conformance bench bench-history format format-check embed-theme clean
 
 deps:
 	@scripts/install-deps
@@ -36,6 +36,10 @@ conformance: build
 
 bench: deps
 	bash Benchmarks/run.sh
+
+# What reading plan history from git adds to a build of 10,000 plans with 50,000 commits.
+bench-history: deps
+	bash Benchmarks/history/run.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

@@ -58,7 +58,9 @@ let package = Package(
     .testTarget(name: "KaasaCoreTests", dependencies: ["KaasaCore"]),
     .testTarget(name: "KaasaMarkdownTests", dependencies: ["KaasaMarkdown", "KaasaCore"]),
     .testTarget(name: "KaasaFeedsTests", dependencies: ["KaasaFeeds"]),
-    .testTarget(name: "KaasaSiteTests", dependencies: ["KaasaSite", "KaasaCore"]),
+    .testTarget(
+      name: "KaasaSiteTests",
+      dependencies: ["KaasaSite", "KaasaCore", .product(name: "Yams", package: "Yams")]),
     .testTarget(
       name: "KaasaServerTests",
       dependencies: [

@@ -209,7 +209,6 @@ enum Decoding {
   static func entries(_ r: YAMLReader, _ list: [Node]) -> [TimelineEntry] {
     var result: [TimelineEntry] = []
     var usedKeys: [String: SourcePosition] = [:]
-    var explicit: [(Int, String)] = []
     for node in list {
       guard let e = r.mapping(node, what: "a timeline entry", allowed: entryKeys) else { continue }
       let date = e.date("date", required: "write when it happens, e.g. 2026-12-10 or 2026-12-10T18:00")
@@ -248,27 +247,14 @@ enum Decoding {
           r.error(e["id"], "timeline id '\(id)' is used twice (first on line \(first.line)): ids must be unique within the plan")
         }
         usedKeys[id] = r.position(e["id"])
-        explicit.append((result.count, id))
       }
       result.append(
         TimelineEntry(
           key: id ?? "", date: date, end: end, stage: stage, kind: kind, title: title, location: location,
           position: r.position(node)))
     }
-    // Keys from titles avoid the explicit ids and each other: `-2`, `-3`… in file order.
-    var taken = Set(explicit.map(\.1))
-    for i in result.indices where result[i].key.isEmpty {
-      var base = Slug.make(result[i].title)
-      if base.isEmpty { base = "entry" }
-      var key = base
-      var n = 2
-      while taken.contains(key) {
-        key = "\(base)-\(n)"
-        n += 1
-      }
-      taken.insert(key)
-      result[i].key = key
-    }
+    let keys = TimelineEntry.keys(ids: result.map { $0.key.isEmpty ? nil : $0.key }, titles: result.map(\.title))
+    for i in result.indices { result[i].key = keys[i] }
     return result
   }
 

@@ -79,11 +79,13 @@ extension Array where Element == Diagnostic {
   public var warningCount: Int { count { $0.severity == .warning } }
 }
 
-/// Output formats for diagnostics: plain text, a JSON array, or GitHub Actions annotations.
+/// Output formats for diagnostics: plain text, a JSON array, GitHub Actions annotations, or a GitLab
+/// code quality report (which GitLab shows in merge requests with file and line).
 public enum DiagnosticFormat: String, Sendable, CaseIterable {
   case text
   case json
   case github
+  case gitlab
 
   /// Formats diagnostics; `pathPrefix` is prepended to each file (the site folder as the user typed it).
   public func render(_ diagnostics: [Diagnostic], pathPrefix: String = "") -> String {
@@ -125,6 +127,41 @@ public enum DiagnosticFormat: String, Sendable, CaseIterable {
       return diagnostics.map {
         "::\($0.severity.rawValue) file=\(escapeProperty(path($0))),line=\($0.position.line),col=\($0.position.column)::\(escapeData($0.message))\n"
       }.joined()
+    case .gitlab:
+      // The Code Climate subset GitLab reads; the fingerprint tells findings apart between pipelines.
+      struct Lines: Encodable { var begin: Int }
+      struct Location: Encodable {
+        var path: String
+        var lines: Lines
+      }
+      struct Finding: Encodable {
+        var description: String
+        var check_name: String
+        var fingerprint: String
+        var severity: String
+        var location: Location
+      }
+      let findings = diagnostics.map { d in
+        Finding(
+          description: d.message, check_name: "kaasa-check",
+          fingerprint: fingerprint("\(d.file):\(d.position.line):\(d.position.column):\(d.severity.rawValue):\(d.message)"),
+          severity: d.severity == .error ? "blocker" : "minor",
+          location: Location(path: path(d), lines: Lines(begin: d.position.line)))
+      }
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+      let data = (try? encoder.encode(findings)) ?? Data("[]".utf8)
+      return String(decoding: data, as: UTF8.self) + "\n"
     }
+  }
+
+  /// FNV-1a, 64 bits, as hex: stable across runs and machines, unlike `Hasher`.
+  private func fingerprint(_ text: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01b3
+    }
+    return String(hash, radix: 16)
   }
 }

@@ -229,6 +229,38 @@ public struct TimelineEntry: Sendable, Hashable {
   }
 }
 
+extension TimelineEntry {
+  /// The keys of a timeline's entries, in file order: the written `id`, else the slug of the title,
+  /// with `-2`, `-3`… so keys from titles avoid the valid ids and each other.
+  public static func keys(ids: [String?], titles: [String]) -> [String] {
+    keys(ids: ids, titles: titles, slug: Slug.make)
+  }
+
+  /// The same with a caller's slug function, so a reader of many versions can remember slugs of titles.
+  public static func keys(ids: [String?], titles: [String], slug: (String) -> String) -> [String] {
+    var taken = Set(ids.compactMap { $0 }.filter(Slug.isValid))
+    var keys: [String] = []
+    keys.reserveCapacity(titles.count)
+    for (id, title) in zip(ids, titles) {
+      if let id {
+        keys.append(id)
+        continue
+      }
+      var base = slug(title)
+      if base.isEmpty { base = "entry" }
+      var key = base
+      var n = 2
+      while taken.contains(key) {
+        key = "\(base)-\(n)"
+        n += 1
+      }
+      taken.insert(key)
+      keys.append(key)
+    }
+    return keys
+  }
+}
+
 /// A plan: one Markdown file under `content/plans/`.
 public struct Plan: Sendable {
   public var id: String

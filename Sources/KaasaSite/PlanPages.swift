@@ -49,8 +49,10 @@ extension SiteRenderer {
     context["history"] = history
     context["hasHistory"] = !history.isEmpty
     if let repo = site.settings.repository {
-      context["sourceURL"] = Forge.fileURL(repository: repo, path: plan.file)
-      context["historyURL"] = Forge.historyURL(repository: repo, path: plan.file)
+      // Forges name files from the repository's root, which is above the site folder when it is a subfolder.
+      let path = self.history.pathInRepository + plan.file
+      context["sourceURL"] = Forge.fileURL(repository: repo, path: path)
+      context["historyURL"] = Forge.historyURL(repository: repo, path: path)
     }
     let municipality = site.municipality(plan.municipalityID)
     let feeds: [[String: Any]] = [

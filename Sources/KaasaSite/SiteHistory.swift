@@ -4,9 +4,15 @@ import Foundation
 public struct SiteHistory: Sendable {
   /// By the plan's file path relative to the site folder.
   public var plans: [String: PlanHistory]
+  /// The site folder's path inside the repository ("" at its root, else ending in "/"), for forge links.
+  public var pathInRepository: String
+  /// What the build could not know, said once (no git, a shallow clone, uncommitted plans).
+  public var notes: [String]
 
-  public init(plans: [String: PlanHistory]) {
+  public init(plans: [String: PlanHistory], pathInRepository: String = "", notes: [String] = []) {
     self.plans = plans
+    self.pathInRepository = pathInRepository
+    self.notes = notes
   }
 
   public static let none = SiteHistory(plans: [:])
@@ -17,13 +23,16 @@ public struct PlanHistory: Sendable {
   public var commits: [Commit]
   /// By entry key.
   public var entries: [String: EntryRevision]
+  /// The first commit in which the plan was not a draft, when that is not the first commit.
+  public var firstPublished: Date?
 
-  public init(commits: [Commit], entries: [String: EntryRevision]) {
+  public init(commits: [Commit], entries: [String: EntryRevision], firstPublished: Date? = nil) {
     self.commits = commits
     self.entries = entries
+    self.firstPublished = firstPublished
   }
 
-  public var published: Date? { commits.first?.date }
+  public var published: Date? { firstPublished ?? commits.first?.date }
   public var updated: Date? { commits.last?.date }
 }
 
@@ -32,7 +41,7 @@ public struct Commit: Sendable, Hashable {
   public var hash: String
   public var date: Date
   public var subject: String
-  /// The plan's path in that commit (plans may be moved between folders).
+  /// The plan's path in that commit, relative to the repository (plans may be moved between folders).
   public var path: String
 
   public init(hash: String, date: Date, subject: String, path: String) {

@@ -9,7 +9,7 @@ struct Kaasa: AsyncParsableCommand {
     commandName: "kaasa",
     abstract: "Publish municipal plans before decisions: check content, build the site, serve and receive feedback.",
     version: "1.0.0",
-    subcommands: [Check.self, Build.self, Feedback.self])
+    subcommands: [Check.self, Build.self, New.self, Feedback.self])
 
   /// Usage errors exit with 2 (ArgumentParser's default is 64), so CI can tell them from content errors.
   static func main() async {
@@ -50,11 +50,11 @@ struct Check: ParsableCommand {
 
   @OptionGroup var siteOptions: SiteOptions
 
-  @Option(help: "text, json (an array), or github (GitHub Actions annotations).")
+  @Option(help: "text, json (an array), github (GitHub Actions annotations) or gitlab (a GitLab code quality report).")
   var format: Format = .text
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
-    case text, json, github
+    case text, json, github, gitlab
     var diagnosticFormat: DiagnosticFormat { DiagnosticFormat(rawValue: rawValue)! }
   }
 
@@ -80,6 +80,8 @@ struct Build: ParsableCommand {
     discussion: """
       A build with errors writes nothing and leaves the previous output as it was.
       "Now" is --now, else SOURCE_DATE_EPOCH, else the clock; the same content and now give identical files.
+      In a git repository, plan pages list their changes and calendars count them (SITE/.kaasa-cache keeps
+      what was read); without git, or in a shallow clone, the build says once what it could not know.
       """)
 
   @OptionGroup var siteOptions: SiteOptions
@@ -116,8 +118,13 @@ struct Build: ParsableCommand {
       ?? siteOptions.siteURL.appendingPathComponent("output", isDirectory: true)
     var base: URL?
     if let baseURL { base = URL(string: baseURL.hasSuffix("/") ? baseURL : baseURL + "/") }
+    let siteURL = siteOptions.siteURL
+    // Git reads the history while the content loads; the cache keeps what it read for the next build.
+    let history = GitHistory.start(
+      siteDirectory: siteURL, cache: siteURL.appendingPathComponent(".kaasa-cache", isDirectory: true))
     let builder = Builder(
-      siteDirectory: siteOptions.siteURL, output: outputURL, includeDrafts: drafts, baseURLOverride: base)
+      siteDirectory: siteURL, output: outputURL, includeDrafts: drafts, baseURLOverride: base,
+      history: { history.history(for: $0) })
     let nowOption = now
     let report: Builder.Report
     do {
@@ -140,6 +147,7 @@ struct Build: ParsableCommand {
       printError("build stopped: \(diagnostics.errorCount) errors; \(outputURL.path) was left as it was")
       throw ExitCode(1)
     }
+    if !quiet { for note in report.notes { printError("note: \(note)") } }
     if verbose { for f in report.files { print(f.path) } }
     if !quiet {
       let seconds = String(format: "%.2f", Date().timeIntervalSince(start))
