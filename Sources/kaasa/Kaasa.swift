@@ -9,7 +9,7 @@ struct Kaasa: AsyncParsableCommand {
     commandName: "kaasa",
     abstract: "Publish municipal plans before decisions: check content, build the site, serve and receive feedback.",
     version: "1.0.0",
-    subcommands: [Check.self, Build.self, New.self, Feedback.self])
+    subcommands: [Check.self, Build.self, Serve.self, New.self, Feedback.self])
 
   /// Usage errors exit with 2 (ArgumentParser's default is 64), so CI can tell them from content errors.
   static func main() async {
