@@ -119,7 +119,8 @@ struct RawFacts {
 
   /// Through Yams, reading values as `YAMLReader` does; nil when the YAML does not parse.
   init?(yaml: String) {
-    guard let root = try? Yams.compose(yaml: yaml, .basic, .default, .utf8), case .mapping(let m) = root else { return nil }
+    guard let root = try? Yams.compose(yaml: yaml, .basic, .default, .utf8), case .mapping(let m) = root
+    else { return nil }
     // As `YAMLReader` reads values.
     func scalar(_ node: Node) -> String? {
       guard case .scalar(let s) = node, !node.isNull else { return nil }

@@ -37,7 +37,9 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
   /// The following day.
   public var next: LocalDate {
-    if day < LocalDate.daysIn(month: month, year: year) { return LocalDate(year: year, month: month, day: day + 1) }
+    if day < LocalDate.daysIn(month: month, year: year) {
+      return LocalDate(year: year, month: month, day: day + 1)
+    }
     if month < 12 { return LocalDate(year: year, month: month + 1, day: 1) }
     return LocalDate(year: year + 1, month: 1, day: 1)
   }
@@ -143,7 +145,9 @@ public enum EventDate: Sendable, Hashable {
       guard day.isValid else { throw .impossible(day.description) }
       return .day(day)
     }
-    guard expect(UInt8(ascii: "T")) || expect(UInt8(ascii: " ")) || expect(UInt8(ascii: "t")) else { return nil }
+    guard expect(UInt8(ascii: "T")) || expect(UInt8(ascii: " ")) || expect(UInt8(ascii: "t")) else {
+      return nil
+    }
     guard let hh = number(2), expect(UInt8(ascii: ":")), let mm = number(2) else { return nil }
     var ss = 0
     if expect(UInt8(ascii: ":")) {
@@ -196,7 +200,9 @@ public enum Now {
       return parsed.start(in: zone)
     }
     if let epoch = environment["SOURCE_DATE_EPOCH"], !epoch.isEmpty {
-      guard let seconds = Int64(epoch.trimmingCharacters(in: .whitespaces)) else { throw .invalidEpoch(epoch) }
+      guard let seconds = Int64(epoch.trimmingCharacters(in: .whitespaces)) else {
+        throw .invalidEpoch(epoch)
+      }
       return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
     return clock()

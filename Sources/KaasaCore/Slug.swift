@@ -22,7 +22,9 @@ public enum Slug {
 
   /// Makes a slug from free text, transliterating Estonian and Russian letters.
   public static func make(_ text: String) -> String {
-    if text.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }) && isValid(text) {
+    if text.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 })
+      && isValid(text)
+    {
       return text
     }
     var out = ""

@@ -44,7 +44,8 @@ final class YAMLReader {
         .composer(let context, let problem, let mark, _):
         var message = "YAML syntax error: \(problem)"
         if let context { message += " (\(context.text) at line \(context.mark.line + lineOffset))" }
-        message += ". Check indentation, the colon after each key, and quote values that contain ': ' or start with [ { # & * ! | > ' \" % @"
+        message +=
+          ". Check indentation, the colon after each key, and quote values that contain ': ' or start with [ { # & * ! | > ' \" % @"
         diagnostics.append(
           .error(file, SourcePosition(line: mark.line + lineOffset, column: mark.column), message))
       case .duplicatedKeysInMapping(let duplicates, let context):
@@ -53,11 +54,13 @@ final class YAMLReader {
             file, SourcePosition(line: context.mark.line + lineOffset, column: context.mark.column),
             "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")): write each key once"))
       default:
-        diagnostics.append(.error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
+        diagnostics.append(
+          .error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
       }
       return nil
     } catch {
-      diagnostics.append(.error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
+      diagnostics.append(
+        .error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
       return nil
     }
   }
@@ -165,7 +168,8 @@ final class YAMLReader {
         return nil
       }
       if let range, !range.contains(n) {
-        reader.error(v, "'\(key)' in \(what) must be between \(range.lowerBound) and \(range.upperBound), not \(n)")
+        reader.error(
+          v, "'\(key)' in \(what) must be between \(range.lowerBound) and \(range.upperBound), not \(n)")
         return nil
       }
       return n
@@ -211,7 +215,8 @@ final class YAMLReader {
       let allowed = T.allCases.map(\.rawValue)
       reader.error(
         self[key],
-        "unknown \(key) '\(s)'.\(Suggestion.hint(for: s, in: allowed)) Use one of: \(allowed.joined(separator: ", "))")
+        "unknown \(key) '\(s)'.\(Suggestion.hint(for: s, in: allowed)) Use one of: \(allowed.joined(separator: ", "))"
+      )
       return nil
     }
 
@@ -225,7 +230,8 @@ final class YAMLReader {
         )
       } catch {
         if case .impossible(let text) = error {
-          reader.error(self[key], "'\(key)' \(text) is not a real date or time: check the day of the month and the hour")
+          reader.error(
+            self[key], "'\(key)' \(text) is not a real date or time: check the day of the month and the hour")
         }
       }
       return nil
@@ -242,10 +248,13 @@ final class YAMLReader {
 
     func url(_ key: String, required: String? = nil) -> URL? {
       guard let s = string(key, required: required) else { return nil }
-      guard let u = URL(string: s), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
+      guard let u = URL(string: s), let scheme = u.scheme?.lowercased(),
+        scheme == "http" || scheme == "https",
         let host = u.host, !host.isEmpty
       else {
-        reader.error(self[key], "'\(key)' must be an absolute http(s) address such as https://www.example.ee/, not '\(s)'")
+        reader.error(
+          self[key],
+          "'\(key)' must be an absolute http(s) address such as https://www.example.ee/, not '\(s)'")
         return nil
       }
       return u
@@ -257,11 +266,16 @@ final class YAMLReader {
       let lon = m.double("lon")
       var ok = true
       if let lat, !(-90...90).contains(lat) {
-        reader.error(m["lat"], "latitude \(lat) is out of range: it must lie between -90 and 90 (Estonia is about 57.5 to 59.7)")
+        reader.error(
+          m["lat"],
+          "latitude \(lat) is out of range: it must lie between -90 and 90 (Estonia is about 57.5 to 59.7)")
         ok = false
       }
       if let lon, !(-180...180).contains(lon) {
-        reader.error(m["lon"], "longitude \(lon) is out of range: it must lie between -180 and 180 (Estonia is about 21.7 to 28.2)")
+        reader.error(
+          m["lon"],
+          "longitude \(lon) is out of range: it must lie between -180 and 180 (Estonia is about 21.7 to 28.2)"
+        )
         ok = false
       }
       if (lat == nil) != (lon == nil), m["lat"] == nil || m["lon"] == nil {
@@ -288,7 +302,9 @@ extension Node {
 extension StringProtocol {
   /// Trims spaces, tabs and line ends without a round trip through NSString.
   var trimmed: String {
-    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{00A0}" }
+    let isSpace: (Character) -> Bool = {
+      $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{00A0}"
+    }
     guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
     let last = lastIndex(where: { !isSpace($0) })!
     return String(self[first...last])
@@ -306,14 +322,21 @@ public enum EmailAddress {
     let specials = Set("!#$%&'*+/=?^_`{|}~.-".unicodeScalars)
     guard
       local.unicodeScalars.allSatisfy({
-        ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || specials.contains($0) || $0.value > 127
+        ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || specials.contains($0)
+          || $0.value > 127
       })
     else { return false }
     let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
     guard labels.count >= 2 else { return false }
     for label in labels {
-      guard !label.isEmpty, label.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-") else { return false }
-      guard label.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "-" }) else {
+      guard !label.isEmpty, label.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-") else {
+        return false
+      }
+      guard
+        label.unicodeScalars.allSatisfy({
+          $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "-"
+        })
+      else {
         return false
       }
     }

@@ -142,43 +142,47 @@ public enum ICalendarWriter {
   }
 
   /// One VEVENT, folded, with CRLF line ends.
-  static func eventText(_ event: CalendarEvent, zone: TimeZone, rules: TimeZoneRules?, language: String) -> String {
+  static func eventText(_ event: CalendarEvent, zone: TimeZone, rules: TimeZoneRules?, language: String)
+    -> String
+  {
     var lines: [String] = []
-      lines.append("BEGIN:VEVENT")
-      lines.append("UID:" + ICalendarText.escape(event.uid))
-      lines.append("DTSTAMP:" + DateText.utcDateTime(event.stamp))
-      if let modified = event.lastModified { lines.append("LAST-MODIFIED:" + DateText.utcDateTime(modified)) }
-      lines.append("SEQUENCE:\(max(0, event.sequence))")
-      switch (event.start, event.end) {
-      case (.date(let y, let m, let d), let end):
-        let first = day(y, m, d)
-        var last = day(y, m, d, adding: 1)
-        if case .date(let y2, let m2, let d2) = end, day(y2, m2, d2) > first { last = day(y2, m2, d2) }
-        lines.append("DTSTART;VALUE=DATE:" + first)
-        lines.append("DTEND;VALUE=DATE:" + last)
-      case (.dateTime, _):
-        let times = instants(of: event)
-        lines.append("DTSTART" + dateTime(times[0], in: zone, rules: rules))
-        if times.count > 1 { lines.append("DTEND" + dateTime(times[1], in: zone, rules: rules)) }
-      }
-      lines.append("SUMMARY\(language):" + ICalendarText.escape(event.summary))
-      if let text = event.description { lines.append("DESCRIPTION\(language):" + ICalendarText.escape(text)) }
-      if let text = event.location { lines.append("LOCATION\(language):" + ICalendarText.escape(text)) }
-      if let geo = event.geo, let text = geoText(geo) { lines.append("GEO:" + text) }
-      if let url = event.url { lines.append("URL:" + ICalendarText.stripControls(url)) }
-      let categories = event.categories.filter { !$0.isEmpty }
-      if !categories.isEmpty {
-        lines.append("CATEGORIES\(language):" + categories.map(ICalendarText.escape).joined(separator: ","))
-      }
-      lines.append(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
-      if case .date = event.start { lines.append("TRANSP:TRANSPARENT") }
-      lines.append("END:VEVENT")
+    lines.append("BEGIN:VEVENT")
+    lines.append("UID:" + ICalendarText.escape(event.uid))
+    lines.append("DTSTAMP:" + DateText.utcDateTime(event.stamp))
+    if let modified = event.lastModified { lines.append("LAST-MODIFIED:" + DateText.utcDateTime(modified)) }
+    lines.append("SEQUENCE:\(max(0, event.sequence))")
+    switch (event.start, event.end) {
+    case (.date(let y, let m, let d), let end):
+      let first = day(y, m, d)
+      var last = day(y, m, d, adding: 1)
+      if case .date(let y2, let m2, let d2) = end, day(y2, m2, d2) > first { last = day(y2, m2, d2) }
+      lines.append("DTSTART;VALUE=DATE:" + first)
+      lines.append("DTEND;VALUE=DATE:" + last)
+    case (.dateTime, _):
+      let times = instants(of: event)
+      lines.append("DTSTART" + dateTime(times[0], in: zone, rules: rules))
+      if times.count > 1 { lines.append("DTEND" + dateTime(times[1], in: zone, rules: rules)) }
+    }
+    lines.append("SUMMARY\(language):" + ICalendarText.escape(event.summary))
+    if let text = event.description { lines.append("DESCRIPTION\(language):" + ICalendarText.escape(text)) }
+    if let text = event.location { lines.append("LOCATION\(language):" + ICalendarText.escape(text)) }
+    if let geo = event.geo, let text = geoText(geo) { lines.append("GEO:" + text) }
+    if let url = event.url { lines.append("URL:" + ICalendarText.stripControls(url)) }
+    let categories = event.categories.filter { !$0.isEmpty }
+    if !categories.isEmpty {
+      lines.append("CATEGORIES\(language):" + categories.map(ICalendarText.escape).joined(separator: ","))
+    }
+    lines.append(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
+    if case .date = event.start { lines.append("TRANSP:TRANSPARENT") }
+    lines.append("END:VEVENT")
     return lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
   }
 
   /// Renders events once for use in several calendars of the same zone and language; a calendar whose
   /// time-zone rules come out differently renders them again, so the output is the same either way.
-  public static func prepare(_ events: [CalendarEvent], timeZone: TimeZone, language: String?, covering instants: [Date])
+  public static func prepare(
+    _ events: [CalendarEvent], timeZone: TimeZone, language: String?, covering instants: [Date]
+  )
     -> [PreparedEvent]
   {
     let rules = TimeZoneRules.derive(for: timeZone, covering: instants + events.flatMap(Self.instants))

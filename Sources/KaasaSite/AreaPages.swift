@@ -20,7 +20,9 @@ extension SiteRenderer {
       let feedTitle = "\(m.name) – \(site.settings.title)"
       let description = t.format("municipality_description", ["name": m.name])
       files.append(
-        rssFile(path: path + "feed.xml", pagePath: path, title: feedTitle, description: description, plans: plans, model: model))
+        rssFile(
+          path: path + "feed.xml", pagePath: path, title: feedTitle, description: description, plans: plans,
+          model: model))
       files.append(calendarFile(path: path + "calendar.ics", name: feedTitle, plans: plans, model: model))
       let villages: [[String: Any]] = m.villages.map { v in
         let count = model.plans(municipality: m.id, village: v.id).count
@@ -51,36 +53,41 @@ extension SiteRenderer {
     var files: [OutputFile] = []
     let path = SiteURLs.municipality(m.id)
     do {
-        let vplans = model.plans(municipality: m.id, village: v.id)
-        let vpath = SiteURLs.village(m.id, v.id)
-        let vtitle = "\(v.name) (\(m.name)) – \(site.settings.title)"
-        let vdescription = t.format("village_description", ["name": v.name, "municipality": m.name])
-        files.append(
-          rssFile(path: vpath + "feed.xml", pagePath: vpath, title: vtitle, description: vdescription, plans: vplans, model: model))
-        files.append(calendarFile(path: vpath + "calendar.ics", name: vtitle, plans: vplans, model: model))
-        var vcontext = context([
-          "name": v.name,
-          "kind": v.kind.map { t["village_kind_\($0.rawValue)"] },
-          "municipality": ["name": m.name, "url": urls.link(path)],
-          "groups": statusGroups(vplans, model: model),
-          "hasPlans": !vplans.isEmpty,
-          "subscribe": [subscription(kind: "village", name: v.name, path: vpath, hasFeed: true)],
-        ])
-        if let p = v.location {
-          let lat = coordinate(p.latitude)
-          let lon = coordinate(p.longitude)
-          vcontext["osm"] = "https://www.openstreetmap.org/?mlat=\(lat)&mlon=\(lon)#map=14/\(lat)/\(lon)"
-        }
-        files.append(
-          try page(
-            "village", path: vpath, title: "\(v.name) – \(m.name)", description: vdescription,
-            feeds: [feedLink(v.name, vpath)], extra: ["village": vcontext]))
+      let vplans = model.plans(municipality: m.id, village: v.id)
+      let vpath = SiteURLs.village(m.id, v.id)
+      let vtitle = "\(v.name) (\(m.name)) – \(site.settings.title)"
+      let vdescription = t.format("village_description", ["name": v.name, "municipality": m.name])
+      files.append(
+        rssFile(
+          path: vpath + "feed.xml", pagePath: vpath, title: vtitle, description: vdescription, plans: vplans,
+          model: model))
+      files.append(calendarFile(path: vpath + "calendar.ics", name: vtitle, plans: vplans, model: model))
+      var vcontext = context([
+        "name": v.name,
+        "kind": v.kind.map { t["village_kind_\($0.rawValue)"] },
+        "municipality": ["name": m.name, "url": urls.link(path)],
+        "groups": statusGroups(vplans, model: model),
+        "hasPlans": !vplans.isEmpty,
+        "subscribe": [subscription(kind: "village", name: v.name, path: vpath, hasFeed: true)],
+      ])
+      if let p = v.location {
+        let lat = coordinate(p.latitude)
+        let lon = coordinate(p.longitude)
+        vcontext["osm"] = "https://www.openstreetmap.org/?mlat=\(lat)&mlon=\(lon)#map=14/\(lat)/\(lon)"
+      }
+      files.append(
+        try page(
+          "village", path: vpath, title: "\(v.name) – \(m.name)", description: vdescription,
+          feeds: [feedLink(v.name, vpath)], extra: ["village": vcontext]))
     }
     return files
   }
 
   func feedLink(_ name: String, _ path: String) -> [String: Any] {
-    ["title": t.format("feed_of", ["name": name]), "url": urls.absolute(path + "feed.xml"), "type": "application/rss+xml"]
+    [
+      "title": t.format("feed_of", ["name": name]), "url": urls.absolute(path + "feed.xml"),
+      "type": "application/rss+xml",
+    ]
   }
 
   /// Plans grouped by their status now, in the order of the stages; open feedback first.
@@ -110,7 +117,8 @@ extension SiteRenderer {
       "name": name,
       "calendar": urls.absolute(path + "calendar.ics"),
       "webcal": urls.webcal(path + "calendar.ics"),
-      "googleURL": "https://calendar.google.com/calendar/r?cid=" + percentEncode(urls.webcal(path + "calendar.ics")),
+      "googleURL": "https://calendar.google.com/calendar/r?cid="
+        + percentEncode(urls.webcal(path + "calendar.ics")),
       "heading": t.format("subscribe_heading_\(kind)", ["name": name]),
     ]
     if hasFeed { s["feed"] = urls.absolute(path + "feed.xml") }

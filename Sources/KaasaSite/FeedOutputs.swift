@@ -29,7 +29,9 @@ extension SiteRenderer {
       events.map(\.event), timeZone: zone, language: site.settings.language.rawValue, covering: [])
     return FeedPieces(
       items: items,
-      events: zip(events, prepared).map { FeedPieces.Event(start: $0.0.start, uid: $0.0.event.uid, prepared: $0.1) })
+      events: zip(events, prepared).map {
+        FeedPieces.Event(start: $0.0.start, uid: $0.0.event.uid, prepared: $0.1)
+      })
   }
 
   func rssItem(_ plan: Plan, _ entry: TimelineEntry, date: Date) -> RSSItem {

@@ -4,7 +4,9 @@ import KaasaMarkdown
 
 extension SiteRenderer {
   /// The plan's page and its calendar.
-  func renderPlan(_ plan: Plan, body: RenderedMarkdown, model: SiteIndex, pieces: FeedPieces) throws -> [OutputFile] {
+  func renderPlan(_ plan: Plan, body: RenderedMarkdown, model: SiteIndex, pieces: FeedPieces) throws
+    -> [OutputFile]
+  {
     let path = SiteURLs.plan(plan.id)
     var context = planSummary(plan, model: model)
     context["bodyHTML"] = body.html
@@ -56,15 +58,19 @@ extension SiteRenderer {
     }
     let municipality = site.municipality(plan.municipalityID)
     let feeds: [[String: Any]] = [
-      ["title": t.format("feed_of", ["name": municipality?.name ?? plan.municipalityID]),
-       "url": urls.absolute("\(plan.municipalityID)/feed.xml"), "type": "application/rss+xml"]
+      [
+        "title": t.format("feed_of", ["name": municipality?.name ?? plan.municipalityID]),
+        "url": urls.absolute("\(plan.municipalityID)/feed.xml"), "type": "application/rss+xml",
+      ]
     ]
     let html = try page(
-      "plan", path: path, title: plan.title, description: plan.summary, feeds: feeds, extra: ["plan": context])
+      "plan", path: path, title: plan.title, description: plan.summary, feeds: feeds, extra: ["plan": context]
+    )
     var planModel = model
     planModel.pieces[plan.id] = pieces
     let calendar = calendarFile(
-      path: path + "calendar.ics", name: "\(plan.title) – \(site.settings.title)", plans: [plan], model: planModel)
+      path: path + "calendar.ics", name: "\(plan.title) – \(site.settings.title)", plans: [plan],
+      model: planModel)
     return [html, calendar]
   }
 
@@ -113,10 +119,12 @@ extension SiteRenderer {
       case .upcoming: text = t.format("feedback_opens_on", ["date": t.day(f.opens, form: .on)])
       case .closed: text = t.format("feedback_closed_on", ["date": t.day(f.closes, form: .on)])
       }
-      context["feedback"] = [
-        "state": state.rawValue, "open": state == .open, "upcoming": state == .upcoming, "closed": state == .closed,
-        "text": text, "opens": f.opens.description, "closes": f.closes.description,
-      ] as [String: Any]
+      context["feedback"] =
+        [
+          "state": state.rawValue, "open": state == .open, "upcoming": state == .upcoming,
+          "closed": state == .closed,
+          "text": text, "opens": f.opens.description, "closes": f.closes.description,
+        ] as [String: Any]
     }
     if let next = facts.next(after: now) {
       context["next"] = ["date": dateText(next.date), "iso": isoDate(next.date), "title": next.title]
@@ -227,7 +235,8 @@ extension SiteRenderer {
     var cal = Calendar(identifier: .gregorian)
     cal.timeZone = TimeZone(identifier: "UTC")!
     let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: d)
-    return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    return String(
+      format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
   }
 
   func coordinate(_ v: Double) -> String {

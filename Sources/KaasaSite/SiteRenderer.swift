@@ -26,7 +26,9 @@ public struct SiteRenderer: Sendable {
   /// Source folder of content/files, for copying.
   let filesDirectory: String
 
-  public init(site: Site, theme: Theme, options: RenderOptions, history: SiteHistory = .none, filesDirectory: String) {
+  public init(
+    site: Site, theme: Theme, options: RenderOptions, history: SiteHistory = .none, filesDirectory: String
+  ) {
     var site = site
     if !options.includeDrafts { site.plans.removeAll { $0.draft } }
     self.site = site
@@ -93,8 +95,10 @@ public struct SiteRenderer: Sendable {
 
   // MARK: Pages
 
-  func page(_ template: String, path: String, title: String, description: String?, feeds: [[String: Any]] = [],
-            extra: [String: Any]) throws -> OutputFile {
+  func page(
+    _ template: String, path: String, title: String, description: String?, feeds: [[String: Any]] = [],
+    extra: [String: Any]
+  ) throws -> OutputFile {
     var context = baseContext(path: path, title: title, description: description, feeds: feeds)
     for (k, v) in extra { context[k] = v }
     let html = try theme.render(template, context)
@@ -102,7 +106,8 @@ public struct SiteRenderer: Sendable {
     return OutputFile(path: file, text: html)
   }
 
-  func baseContext(path: String, title: String, description: String?, feeds: [[String: Any]]) -> [String: Any] {
+  func baseContext(path: String, title: String, description: String?, feeds: [[String: Any]]) -> [String: Any]
+  {
     let siteFeeds: [[String: Any]] = [
       ["title": t["feed_site"], "url": urls.absolute("feed.xml"), "type": "application/rss+xml"]
     ]
@@ -157,8 +162,10 @@ struct PlanFacts: Sendable {
   let updated: LocalDate
 
   init(_ plan: Plan, zone: TimeZone, now: Date, history: PlanHistory?) {
-    let pairs = plan.timeline.enumerated().map { (offset: $0.offset, entry: $0.element, start: $0.element.date.start(in: zone)) }
-      .sorted { $0.start != $1.start ? $0.start < $1.start : $0.offset < $1.offset }
+    let pairs = plan.timeline.enumerated().map {
+      (offset: $0.offset, entry: $0.element, start: $0.element.date.start(in: zone))
+    }
+    .sorted { $0.start != $1.start ? $0.start < $1.start : $0.offset < $1.offset }
     ordered = pairs.map(\.entry)
     starts = pairs.map(\.start)
     if let s = plan.statusOverride {

@@ -30,8 +30,9 @@ extension SiteRenderer {
     for p in site.pages {
       let body = Markdown.render(p.body, options: pageOptions)
       files.append(
-        try page("page", path: "\(p.slug)/", title: p.title, description: nil,
-                 extra: ["content": ["title": p.title, "bodyHTML": body.html]]))
+        try page(
+          "page", path: "\(p.slug)/", title: p.title, description: nil,
+          extra: ["content": ["title": p.title, "bodyHTML": body.html]]))
     }
     var notFound = try page("404", path: "404.html", title: t["notfound_title"], description: nil, extra: [:])
     notFound.path = "404.html"
@@ -40,7 +41,12 @@ extension SiteRenderer {
     files.append(OutputFile(path: "plans.json", text: plansJSON(model: model)))
     files.append(OutputFile(path: "site.json", text: siteJSON()))
     files.append(OutputFile(path: "sitemap.xml", text: sitemap(model: model)))
-    files.append(OutputFile(path: "robots.txt", text: "User-agent: *\nAllow: /\nDisallow: \(urls.basePath)thanks/\n\nSitemap: \(urls.absolute("sitemap.xml"))\n"))
+    files.append(
+      OutputFile(
+        path: "robots.txt",
+        text:
+          "User-agent: *\nAllow: /\nDisallow: \(urls.basePath)thanks/\n\nSitemap: \(urls.absolute("sitemap.xml"))\n"
+      ))
     files.append(OutputFile(path: "_headers", text: HostHints.netlifyHeaders(basePath: urls.basePath)))
     return files
   }
@@ -74,22 +80,28 @@ extension SiteRenderer {
       "upcomingHeading": t.format("home_upcoming", ["days": String(Self.upcomingDays)]),
       "subscribe": [subscription(kind: "site", name: site.settings.title, path: "", hasFeed: true)],
     ]
-    return try page("home", path: "", title: site.settings.title, description: site.settings.description, extra: ["home": context])
+    return try page(
+      "home", path: "", title: site.settings.title, description: site.settings.description,
+      extra: ["home": context])
   }
 
   func plansIndex(model: SiteIndex) throws -> OutputFile {
     let groups: [[String: Any]] = site.municipalities.map { m in
       let plans = model.plans(municipality: m.id)
-      return ["name": m.name, "id": m.id, "url": urls.link(SiteURLs.municipality(m.id)),
-              "plans": plans.map { planSummary($0, model: model) }, "hasPlans": !plans.isEmpty]
+      return [
+        "name": m.name, "id": m.id, "url": urls.link(SiteURLs.municipality(m.id)),
+        "plans": plans.map { planSummary($0, model: model) }, "hasPlans": !plans.isEmpty,
+      ]
     }
     let present = Set(model.facts.values.compactMap(\.status))
     let statuses = Stage.allCases.filter { present.contains($0) }
     let types = PlanType.allCases.filter { ty in site.plans.contains { $0.type == ty } }
     let filters: [String: Any] = [
       "municipalities": site.municipalities.map { m in
-        ["id": m.id, "name": m.name,
-         "villages": m.villages.map { ["id": "\(m.id)/\($0.id)", "name": $0.name] }] as [String: Any]
+        [
+          "id": m.id, "name": m.name,
+          "villages": m.villages.map { ["id": "\(m.id)/\($0.id)", "name": $0.name] },
+        ] as [String: Any]
       },
       "types": types.map { ["id": $0.rawValue, "name": t["type_\($0.rawValue)"]] },
       "statuses": statuses.map { ["id": $0.rawValue, "name": t["stage_\($0.rawValue)"]] },
@@ -145,8 +157,10 @@ extension SiteRenderer {
   }
 
   func json(_ value: Any) -> String {
-    let data = (try? JSONSerialization.data(
-      withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
+    let data =
+      (try? JSONSerialization.data(
+        withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
+      ?? Data("null".utf8)
     return String(decoding: data, as: UTF8.self) + "\n"
   }
 
@@ -160,7 +174,8 @@ extension SiteRenderer {
     paths += site.pages.map { "\($0.slug)/" }
     var lastmod: [String: String] = [:]
     for p in site.plans { lastmod[SiteURLs.plan(p.id)] = model.facts[p.id]!.updated.description }
-    var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+    var xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
     for p in paths {
       xml += "  <url><loc>\(HTMLText.escape(urls.absolute(p)))</loc>"
       if let l = lastmod[p] { xml += "<lastmod>\(l)</lastmod>" }

@@ -17,7 +17,9 @@ public struct Theme: Sendable {
   public var files: [String: Data]
 
   /// Loads the theme `name` for `language` from `siteDirectory/themes/`, over the built-in default.
-  public static func load(name: String, language: SiteLanguage, siteDirectory: URL) throws(ThemeError) -> Theme {
+  public static func load(name: String, language: SiteLanguage, siteDirectory: URL) throws(ThemeError)
+    -> Theme
+  {
     var files = DefaultTheme.files.mapValues { Data($0.utf8) }
     var translationLayers: [String: [Data]] = [:]
     let overrides = [
@@ -26,7 +28,9 @@ public struct Theme: Sendable {
     ]
     for dir in name == "default" ? [overrides[0]] : overrides {
       for rel in walk(dir) {
-        guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(rel).path) else { continue }
+        guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(rel).path) else {
+          continue
+        }
         // Translations override key by key, so a site can change one sentence and keep the rest.
         if rel.hasPrefix("i18n/") && files[rel] != nil {
           translationLayers[rel, default: []].append(data)
@@ -67,7 +71,9 @@ public struct Theme: Sendable {
     // A key missing in a translation falls back to Estonian rather than leaving a hole in the page.
     for (k, v) in fallback where table[k] == nil { table[k] = v }
     self.strings = Translations(language: language, table: table)
-    self.assets = files.filter { $0.key.hasPrefix("assets/") }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    self.assets = files.filter { $0.key.hasPrefix("assets/") }.sorted { $0.key < $1.key }.map {
+      ($0.key, $0.value)
+    }
   }
 
   static func parseStrings(_ data: Data, path: String) throws(ThemeError) -> [String: TranslationValue] {
@@ -90,7 +96,9 @@ public struct Theme: Sendable {
   }
 
   public func render(_ template: String, _ context: [String: Any]) throws(ThemeError) -> String {
-    guard let html = library.render(context, withTemplate: template) else { throw .missing("templates/\(template).mustache") }
+    guard let html = library.render(context, withTemplate: template) else {
+      throw .missing("templates/\(template).mustache")
+    }
     return html
   }
 
@@ -172,7 +180,6 @@ public struct Translations: Sendable {
     if case .list(let l)? = table[key] { return l }
     return []
   }
-
 
   /// Month-name forms: the plain date, "on" a date, "until" a date (Estonian and Russian inflect them).
   public enum DateForm: String, Sendable {

@@ -262,7 +262,8 @@ struct PreparedPiecesTests {
     let calendar = ICalendar(name: "Torma", timeZone: tallinn, events: all)
     var shell = calendar
     shell.events = []
-    let prepared = ICalendarWriter.prepare(all, timeZone: TimeZone(identifier: "America/New_York")!, language: nil, covering: [])
+    let prepared = ICalendarWriter.prepare(
+      all, timeZone: TimeZone(identifier: "America/New_York")!, language: nil, covering: [])
     #expect(ICalendarWriter.render(shell, prepared: prepared) == ICalendarWriter.render(calendar))
   }
 
