@@ -401,7 +401,6 @@ suffixes = ["ics"]
 mediaType = "text/calendar"
 baseName = "calendar"
 isPlainText = true
-protocol = "webcal://"
 
 [outputFormats.PlansJSON]
 mediaType = "application/json"
