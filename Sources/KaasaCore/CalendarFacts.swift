@@ -165,7 +165,9 @@ struct RawFacts {
   /// title left out, keys from ids or titles.
   func facts(slugs: inout [String: String]) -> CalendarFacts {
     func text(_ s: String?) -> String? {
-      guard let s else { return nil }
+      guard let s, !s.isEmpty else { return nil }
+      // Foundation's trimming is slow on Linux; most values have nothing to trim.
+      guard s.first!.isWhitespace || s.last!.isWhitespace else { return s }
       let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
       return t.isEmpty ? nil : t
     }

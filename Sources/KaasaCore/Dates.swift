@@ -117,7 +117,9 @@ public enum EventDate: Sendable, Hashable {
   /// Parses `2026-12-01`, `2026-12-10T18:00[:00]` (also with a space) and the same with `Z` or `±hh:mm`.
   /// Returns nil for text that is not a date; throws `DateProblem.impossible` for dates such as 2026-02-30.
   public static func parse(_ text: String) throws(DateProblem) -> EventDate? {
-    let s = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+    // Trimming through Foundation costs more than the parse; most dates have nothing to trim.
+    let edges = text.first?.isWhitespace == true || text.last?.isWhitespace == true
+    let s = Array((edges ? text.trimmingCharacters(in: .whitespaces) : text).utf8)
     var i = 0
     func number(_ width: Int) -> Int? {
       guard i + width <= s.count else { return nil }
