@@ -29,9 +29,10 @@ test: unit conformance
 unit: deps
 	$(SWIFT) test
 
-conformance: release
+# The debug binary is enough here: the suite checks what the build writes, not how fast.
+conformance: build
 	bash Tests/conformance/setup.sh
-	KAASA=$(KAASA_RELEASE) bash Tests/conformance/run.sh
+	KAASA=$(KAASA_DEBUG) bash Tests/conformance/run.sh
 
 bench: deps
 	bash Benchmarks/run.sh

@@ -119,10 +119,11 @@ struct RawFacts {
 
   /// Through Yams, reading values as `YAMLReader` does; nil when the YAML does not parse.
   init?(yaml: String) {
-    guard let root = try? Yams.compose(yaml: yaml), case .mapping(let m) = root else { return nil }
-    // As `YAMLReader` reads values (it also checks the null tag, which compose leaves unresolved).
+    guard let root = try? Yams.compose(yaml: yaml, .basic, .default, .utf8), case .mapping(let m) = root
+    else { return nil }
+    // As `YAMLReader` reads values.
     func scalar(_ node: Node) -> String? {
-      guard case .scalar(let s) = node, s.tag.rawValue != Tag.Name.null.rawValue else { return nil }
+      guard case .scalar(let s) = node, !node.isNull else { return nil }
       return s.string
     }
     for (k, v) in m {
@@ -164,12 +165,10 @@ struct RawFacts {
   /// Reads the values as `Decoding` does: trimmed text, empty as missing, entries without a date or
   /// title left out, keys from ids or titles.
   func facts(slugs: inout [String: String]) -> CalendarFacts {
+    // Trimmed as `YAMLReader` trims text.
     func text(_ s: String?) -> String? {
-      guard let s, !s.isEmpty else { return nil }
-      // Foundation's trimming is slow on Linux; most values have nothing to trim.
-      guard s.first!.isWhitespace || s.last!.isWhitespace else { return s }
-      let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
-      return t.isEmpty ? nil : t
+      guard let t = s?.trimmed, !t.isEmpty else { return nil }
+      return t
     }
     func date(_ s: String?) -> EventDate? {
       guard let t = text(s) else { return nil }
@@ -388,8 +387,10 @@ struct FrontMatterScanner {
       if x != Self.space { last = q + 1 }
       q += 1
     }
-    // `~` and `null` stay text: the loader reads them so (Yams leaves the tags of values unresolved).
-    return (String(decoding: UnsafeBufferPointer(rebasing: b[p..<last]), as: UTF8.self), q)
+    // A plain `~` or `null` is no value, as the loader reads it (YAML's core schema).
+    let text = String(decoding: UnsafeBufferPointer(rebasing: b[p..<last]), as: UTF8.self)
+    if ["~", "null", "Null", "NULL"].contains(text) { return (nil, q) }
+    return (text, q)
   }
 
   /// `{ key: value, … }` closed on the same line, with scalar values only.

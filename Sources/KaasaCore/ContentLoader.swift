@@ -29,7 +29,8 @@ public struct ContentLoader: Sendable {
         diagnostics: [
           .error(
             "content", .start,
-            "there is no content/ folder in \(siteDirectory.path): run kaasa in the site folder or pass --site DIR")
+            "there is no content/ folder in \(siteDirectory.path): run kaasa in the site folder or pass --site DIR"
+          )
         ])
     }
 
@@ -54,7 +55,8 @@ public struct ContentLoader: Sendable {
       Decoding.plan(reader, reader.compose(document.yaml), id: Self.stem(rel), file: rel, document: document)
     }
     let pages = parseInParallel(pageFiles) { rel, document, reader in
-      Decoding.page(reader, reader.compose(document.yaml), slug: Self.stem(rel), file: rel, document: document)
+      Decoding.page(
+        reader, reader.compose(document.yaml), slug: Self.stem(rel), file: rel, document: document)
     }
     diagnostics += plans.diagnostics + pages.diagnostics
     let files = listFiles()
@@ -74,7 +76,8 @@ public struct ContentLoader: Sendable {
   var themesDirectory: URL { siteDirectory.appendingPathComponent("themes") }
 
   private func themeLine() -> SourcePosition {
-    guard let text = try? String(contentsOf: content.appendingPathComponent("site.yml"), encoding: .utf8) else {
+    guard let text = try? String(contentsOf: content.appendingPathComponent("site.yml"), encoding: .utf8)
+    else {
       return .start
     }
     for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
@@ -90,7 +93,8 @@ public struct ContentLoader: Sendable {
   }
 
   private func read(_ rel: String) -> Result<SourceText, Diagnostic> {
-    guard let data = FileManager.default.contents(atPath: siteDirectory.appendingPathComponent(rel).path) else {
+    guard let data = FileManager.default.contents(atPath: siteDirectory.appendingPathComponent(rel).path)
+    else {
       return .failure(.error(rel, .start, "cannot read the file: check that it exists and can be read"))
     }
     return SourceText.decode(data, file: rel)
@@ -100,7 +104,8 @@ public struct ContentLoader: Sendable {
     _ rel: String, _ diagnostics: inout [Diagnostic], _ decode: (YAMLReader, Node?) -> T?
   ) -> T? {
     guard FileManager.default.fileExists(atPath: siteDirectory.appendingPathComponent(rel).path) else {
-      diagnostics.append(.error(rel, .start, "\(rel) is missing: every site needs it (see the content format in README)"))
+      diagnostics.append(
+        .error(rel, .start, "\(rel) is missing: every site needs it (see the content format in README)"))
       return nil
     }
     switch read(rel) {
@@ -118,7 +123,8 @@ public struct ContentLoader: Sendable {
   /// Site-relative paths of `.md` files under `content/<folder>`, sorted.
   func markdownFiles(under folder: String, recursive: Bool) -> [String] {
     let base = content.appendingPathComponent(folder)
-    return walk(base, recursive: recursive).filter { $0.hasSuffix(".md") }.map { "content/\(folder)/\($0)" }.sorted()
+    return walk(base, recursive: recursive).filter { $0.hasSuffix(".md") }.map { "content/\(folder)/\($0)" }
+      .sorted()
   }
 
   private func listFiles() -> [String] {
@@ -168,4 +174,3 @@ public struct ContentLoader: Sendable {
     return (all.compactMap(\.0), all.flatMap(\.1))
   }
 }
-

@@ -37,7 +37,9 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
   /// The following day.
   public var next: LocalDate {
-    if day < LocalDate.daysIn(month: month, year: year) { return LocalDate(year: year, month: month, day: day + 1) }
+    if day < LocalDate.daysIn(month: month, year: year) {
+      return LocalDate(year: year, month: month, day: day + 1)
+    }
     if month < 12 { return LocalDate(year: year, month: month + 1, day: 1) }
     return LocalDate(year: year + 1, month: 1, day: 1)
   }
@@ -117,9 +119,7 @@ public enum EventDate: Sendable, Hashable {
   /// Parses `2026-12-01`, `2026-12-10T18:00[:00]` (also with a space) and the same with `Z` or `±hh:mm`.
   /// Returns nil for text that is not a date; throws `DateProblem.impossible` for dates such as 2026-02-30.
   public static func parse(_ text: String) throws(DateProblem) -> EventDate? {
-    // Trimming through Foundation costs more than the parse; most dates have nothing to trim.
-    let edges = text.first?.isWhitespace == true || text.last?.isWhitespace == true
-    let s = Array((edges ? text.trimmingCharacters(in: .whitespaces) : text).utf8)
+    let s = Array(text.trimmed.utf8)
     var i = 0
     func number(_ width: Int) -> Int? {
       guard i + width <= s.count else { return nil }
@@ -145,7 +145,9 @@ public enum EventDate: Sendable, Hashable {
       guard day.isValid else { throw .impossible(day.description) }
       return .day(day)
     }
-    guard expect(UInt8(ascii: "T")) || expect(UInt8(ascii: " ")) || expect(UInt8(ascii: "t")) else { return nil }
+    guard expect(UInt8(ascii: "T")) || expect(UInt8(ascii: " ")) || expect(UInt8(ascii: "t")) else {
+      return nil
+    }
     guard let hh = number(2), expect(UInt8(ascii: ":")), let mm = number(2) else { return nil }
     var ss = 0
     if expect(UInt8(ascii: ":")) {
@@ -156,7 +158,7 @@ public enum EventDate: Sendable, Hashable {
       }
     }
     guard day.isValid, hh <= 23, mm <= 59, ss <= 59 else {
-      throw .impossible(text.trimmingCharacters(in: .whitespaces))
+      throw .impossible(text.trimmed)
     }
     let local = LocalDateTime(date: day, hour: hh, minute: mm, second: ss)
     if i == s.count { return .local(local) }
@@ -198,7 +200,9 @@ public enum Now {
       return parsed.start(in: zone)
     }
     if let epoch = environment["SOURCE_DATE_EPOCH"], !epoch.isEmpty {
-      guard let seconds = Int64(epoch.trimmingCharacters(in: .whitespaces)) else { throw .invalidEpoch(epoch) }
+      guard let seconds = Int64(epoch.trimmingCharacters(in: .whitespaces)) else {
+        throw .invalidEpoch(epoch)
+      }
       return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
     return clock()

@@ -20,13 +20,17 @@ enum Decoding {
 
   static func settings(_ r: YAMLReader, _ root: Node?) -> SiteSettings? {
     guard let root else {
-      if r.diagnostics.isEmpty { r.error(at: .start, "site.yml is empty: it needs at least 'title:' and 'baseURL:'") }
+      if r.diagnostics.isEmpty {
+        r.error(at: .start, "site.yml is empty: it needs at least 'title:' and 'baseURL:'")
+      }
       return nil
     }
     guard let m = r.mapping(root, what: "site.yml", allowed: siteKeys) else { return nil }
-    let title = m.string("title", required: "give the site a name, e.g. title: Jõgevamaa kogukonnaplaanid")
+    let givenTitle = m.string(
+      "title", required: "give the site a name, e.g. title: Jõgevamaa kogukonnaplaanid")
     let description = m.string("description")
-    let baseURL = m.url("baseURL", required: "write the address where the site is published, e.g. https://plaanid.example.ee/")
+    let givenBaseURL = m.url(
+      "baseURL", required: "write the address where the site is published, e.g. https://plaanid.example.ee/")
     let language = m.choice("language", SiteLanguage.self) ?? .et
     var zone = TimeZone(identifier: "Europe/Tallinn")!
     if let tz = m.string("timezone") {
@@ -50,10 +54,13 @@ enum Decoding {
     if let f = r.mapping(m["feeds"], what: "'feeds'", allowed: ["limit"]) {
       limit = f.int("limit", range: 1...10_000) ?? 50
     }
-    guard let title, var baseURL else { return nil }
+    // With errors the site is still returned, so that the other checks run; the build stops anyway.
+    var baseURL = givenBaseURL ?? URL(string: "https://invalid.invalid/")!
+    let title = givenTitle ?? ""
     if !baseURL.absoluteString.hasSuffix("/") { baseURL = URL(string: baseURL.absoluteString + "/")! }
     return SiteSettings(
-      title: title, description: description, baseURL: baseURL, language: language, timeZone: zone, theme: theme,
+      title: title, description: description, baseURL: baseURL, language: language, timeZone: zone,
+      theme: theme,
       repository: repository, feedbackEndpoint: endpoint, feedLimit: limit)
   }
 
@@ -61,7 +68,9 @@ enum Decoding {
 
   static func municipalities(_ r: YAMLReader, _ root: Node?) -> [Municipality]? {
     guard let root else {
-      if r.diagnostics.isEmpty { r.error(at: .start, "areas.yml is empty: it needs a list 'municipalities:'") }
+      if r.diagnostics.isEmpty {
+        r.error(at: .start, "areas.yml is empty: it needs a list 'municipalities:'")
+      }
       return nil
     }
     guard let m = r.mapping(root, what: "areas.yml", allowed: ["municipalities"]) else { return nil }
@@ -77,9 +86,14 @@ enum Decoding {
       let name = mm.string("name", required: "write its name, e.g. Jõgeva vald")
       if let id {
         if !Slug.isValid(id) {
-          r.error(mm["id"], "municipality id '\(id)' is not a slug: use lowercase a–z, digits and single dashes, e.g. '\(Slug.make(id))'")
+          r.error(
+            mm["id"],
+            "municipality id '\(id)' is not a slug: use lowercase a–z, digits and single dashes, e.g. '\(Slug.make(id))'"
+          )
         } else if let first = seen[id] {
-          r.error(mm["id"], "municipality id '\(id)' is used twice (first on line \(first.line)): ids must be unique")
+          r.error(
+            mm["id"],
+            "municipality id '\(id)' is used twice (first on line \(first.line)): ids must be unique")
         }
         seen[id] = seen[id] ?? r.position(mm["id"])
       }
@@ -96,14 +110,21 @@ enum Decoding {
           let (point, _) = vm.geo("location")
           if let vid {
             if !Slug.isValid(vid) {
-              r.error(vm["id"], "village id '\(vid)' is not a slug: use lowercase a–z, digits and single dashes, e.g. '\(Slug.make(vid))'")
+              r.error(
+                vm["id"],
+                "village id '\(vid)' is not a slug: use lowercase a–z, digits and single dashes, e.g. '\(Slug.make(vid))'"
+              )
             } else if let first = seenVillages[vid] {
-              r.error(vm["id"], "village id '\(vid)' is used twice in \(name ?? "this municipality") (first on line \(first.line))")
+              r.error(
+                vm["id"],
+                "village id '\(vid)' is used twice in \(name ?? "this municipality") (first on line \(first.line))"
+              )
             }
             seenVillages[vid] = seenVillages[vid] ?? r.position(vm["id"])
           }
           if let vid, let vname {
-            villages.append(Village(id: vid, name: vname, kind: kind, location: point, position: r.position(vnode)))
+            villages.append(
+              Village(id: vid, name: vname, kind: kind, location: point, position: r.position(vnode)))
           }
         }
       } else {
@@ -112,7 +133,8 @@ enum Decoding {
       if let id, let name {
         result.append(
           Municipality(
-            id: id, name: name, website: website, email: email, villages: villages, position: r.position(mm["id"])))
+            id: id, name: name, website: website, email: email, villages: villages,
+            position: r.position(mm["id"])))
       }
     }
     return result
@@ -120,25 +142,35 @@ enum Decoding {
 
   // MARK: plans
 
-  static func plan(_ r: YAMLReader, _ root: Node?, id: String, file: String, document: FrontMatterDocument) -> Plan? {
+  static func plan(_ r: YAMLReader, _ root: Node?, id: String, file: String, document: FrontMatterDocument)
+    -> Plan?
+  {
     guard let root else {
       // After a syntax error the reader has said why there is no tree; an empty block is its own problem.
       if r.diagnostics.isEmpty {
-        r.error(at: .start, "the front matter is empty: a plan needs title, summary, municipality, type and timeline")
+        r.error(
+          at: .start,
+          "the front matter is empty: a plan needs title, summary, municipality, type and timeline")
       }
       return nil
     }
     guard let m = r.mapping(root, what: "the front matter", allowed: planKeys) else { return nil }
-    let title = m.string("title", required: "write the plan's name, e.g. title: Torma kooli katuse renoveerimine")
-    let summary = m.string("summary", required: "write one or two plain sentences about the plan (at most 300 characters)")
+    let title = m.string(
+      "title", required: "write the plan's name, e.g. title: Torma kooli katuse renoveerimine")
+    let summary = m.string(
+      "summary", required: "write one or two plain sentences about the plan (at most 300 characters)")
     if let summary, summary.count > summaryLimit {
       r.error(
         m["summary"],
-        "the summary is \(summary.count) characters long; shorten it to at most \(summaryLimit) and move the rest to the text below the front matter")
+        "the summary is \(summary.count) characters long; shorten it to at most \(summaryLimit) and move the rest to the text below the front matter"
+      )
     }
-    let municipality = m.located("municipality", required: "write the id of a municipality from areas.yml, e.g. jogeva-vald")
+    let municipality = m.located(
+      "municipality", required: "write the id of a municipality from areas.yml, e.g. jogeva-vald")
     let villages = m.stringList("villages")
-    let type = m.choice("type", PlanType.self, required: "use one of: \(PlanType.allCases.map(\.rawValue).joined(separator: ", "))")
+    let type = m.choice(
+      "type", PlanType.self,
+      required: "use one of: \(PlanType.allCases.map(\.rawValue).joined(separator: ", "))")
     let tags = m.stringList("tags").map(\.value)
     let status = m.choice("status", Stage.self)
     var budget: Budget?
@@ -161,17 +193,23 @@ enum Decoding {
     }
     var feedback: FeedbackWindow?
     if let f = r.mapping(m["feedback"], what: "'feedback'", allowed: ["opens", "closes"]) {
-      let opens = f.date("opens", required: "write the first day residents may send feedback, e.g. 2026-12-01")
-      let closes = f.date("closes", required: "write the last day residents may send feedback, e.g. 2026-12-31")
+      let opens = f.date(
+        "opens", required: "write the first day residents may send feedback, e.g. 2026-12-01")
+      let closes = f.date(
+        "closes", required: "write the last day residents may send feedback, e.g. 2026-12-31")
       if let opens, !opens.isAllDay {
-        r.error(f["opens"], "'opens' must be a day such as 2026-12-01: the window runs from 00:00 of that day")
+        r.error(
+          f["opens"], "'opens' must be a day such as 2026-12-01: the window runs from 00:00 of that day")
       }
       if let closes, !closes.isAllDay {
-        r.error(f["closes"], "'closes' must be a day such as 2026-12-31: the window runs until 24:00 of that day")
+        r.error(
+          f["closes"], "'closes' must be a day such as 2026-12-31: the window runs until 24:00 of that day")
       }
       if case .day(let o)? = opens, case .day(let c)? = closes {
         if c < o {
-          r.error(f["closes"], "feedback closes on \(c) before it opens on \(o): swap the dates or correct one of them")
+          r.error(
+            f["closes"],
+            "feedback closes on \(c) before it opens on \(o): swap the dates or correct one of them")
         } else {
           feedback = FeedbackWindow(opens: o, closes: c)
         }
@@ -181,7 +219,8 @@ enum Decoding {
     for node in m.list("documents") ?? [] {
       guard let d = r.mapping(node, what: "a document", allowed: ["title", "url"]) else { continue }
       let dt = d.string("title", required: "name the document, e.g. title: Eskiis")
-      let du = d.string("url", required: "write files/NAME.pdf for a file under content/files/, or an https:// address")
+      let du = d.string(
+        "url", required: "write files/NAME.pdf for a file under content/files/, or an https:// address")
       if let dt, let du {
         documents.append(PlanDocument(title: dt, url: du, position: r.position(d["url"])))
       }
@@ -191,14 +230,24 @@ enum Decoding {
       if list.isEmpty { m.missing("timeline", hint: "add at least one entry with date and title") }
       timeline = entries(r, list)
     } else {
-      m.missing("timeline", hint: "add at least one entry with date and title, e.g. '- { date: 2026-11-20, title: Idee, stage: idea }'")
+      m.missing(
+        "timeline",
+        hint:
+          "add at least one entry with date and title, e.g. '- { date: 2026-11-20, title: Idee, stage: idea }'"
+      )
     }
     let draft = m.bool("draft") ?? false
-    guard let title, let summary, let municipality, let type, !timeline.isEmpty else { return nil }
+    // A plan with errors is still returned, so that references to areas and files are checked too;
+    // the errors stop the build before anything is rendered.
     return Plan(
-      id: id, file: file, title: title, summary: summary, municipality: municipality, villages: villages, type: type,
-      tags: tags, statusOverride: status, budget: budget, contact: contact, location: location, feedback: feedback,
-      documents: documents, timeline: timeline, draft: draft, body: document.body, bodyLine: document.bodyLine)
+      id: id, file: file, title: title ?? "", summary: summary ?? "",
+      municipality: municipality ?? Located("", at: r.position(m["municipality"] ?? root)),
+      villages: villages,
+      type: type ?? .other,
+      tags: tags, statusOverride: status, budget: budget, contact: contact, location: location,
+      feedback: feedback,
+      documents: documents, timeline: timeline, draft: draft, body: document.body, bodyLine: document.bodyLine
+    )
   }
 
   static func entries(_ r: YAMLReader, _ list: [Node]) -> [TimelineEntry] {
@@ -214,7 +263,10 @@ enum Decoding {
       let location = e.string("location")
       let id = e.string("id")
       if let id, !Slug.isValid(id) {
-        r.error(e["id"], "timeline id '\(id)' is not a slug: use lowercase a–z, digits and single dashes, e.g. '\(Slug.make(id))'")
+        r.error(
+          e["id"],
+          "timeline id '\(id)' is not a slug: use lowercase a–z, digits and single dashes, e.g. '\(Slug.make(id))'"
+        )
       }
       if let date, let end {
         let zone = TimeZone(identifier: "UTC")!
@@ -239,7 +291,10 @@ enum Decoding {
       guard let date, let title else { continue }
       if let id, Slug.isValid(id) {
         if let first = usedKeys[id] {
-          r.error(e["id"], "timeline id '\(id)' is used twice (first on line \(first.line)): ids must be unique within the plan")
+          r.error(
+            e["id"],
+            "timeline id '\(id)' is used twice (first on line \(first.line)): ids must be unique within the plan"
+          )
         }
         usedKeys[id] = r.position(e["id"])
       }
@@ -248,16 +303,21 @@ enum Decoding {
           key: id ?? "", date: date, end: end, stage: stage, kind: kind, title: title, location: location,
           position: r.position(node)))
     }
-    let keys = TimelineEntry.keys(ids: result.map { $0.key.isEmpty ? nil : $0.key }, titles: result.map(\.title))
+    let keys = TimelineEntry.keys(
+      ids: result.map { $0.key.isEmpty ? nil : $0.key }, titles: result.map(\.title))
     for i in result.indices { result[i].key = keys[i] }
     return result
   }
 
   // MARK: pages
 
-  static func page(_ r: YAMLReader, _ root: Node?, slug: String, file: String, document: FrontMatterDocument) -> Page? {
+  static func page(_ r: YAMLReader, _ root: Node?, slug: String, file: String, document: FrontMatterDocument)
+    -> Page?
+  {
     guard let root else {
-      if r.diagnostics.isEmpty { r.error(at: .start, "the front matter is empty: a page needs at least 'title:'") }
+      if r.diagnostics.isEmpty {
+        r.error(at: .start, "the front matter is empty: a page needs at least 'title:'")
+      }
       return nil
     }
     guard let m = r.mapping(root, what: "the front matter", allowed: pageKeys) else { return nil }

@@ -144,7 +144,8 @@ public enum DiagnosticFormat: String, Sendable, CaseIterable {
       let findings = diagnostics.map { d in
         Finding(
           description: d.message, check_name: "kaasa-check",
-          fingerprint: fingerprint("\(d.file):\(d.position.line):\(d.position.column):\(d.severity.rawValue):\(d.message)"),
+          fingerprint: fingerprint(
+            "\(d.file):\(d.position.line):\(d.position.column):\(d.severity.rawValue):\(d.message)"),
           severity: d.severity == .error ? "blocker" : "minor",
           location: Location(path: path(d), lines: Lines(begin: d.position.line)))
       }

@@ -3,7 +3,8 @@ import Foundation
 /// First path segments the build uses itself; a municipality or page may not take them.
 public enum ReservedPaths {
   public static let segments: Set<String> = [
-    "plans", "files", "assets", "feed.xml", "calendar.ics", "plans.json", "sitemap.xml", "robots.txt", "404.html",
+    "plans", "files", "assets", "feed.xml", "calendar.ics", "plans.json", "sitemap.xml", "robots.txt",
+    "404.html",
     "index.html", "thanks", "_headers", "search",
   ]
 }
@@ -38,9 +39,12 @@ public enum SiteChecker {
       let stem = ContentLoader.stem(file)
       if !Slug.isValid(stem) {
         out.append(
-          .error(file, .start, "the file name '\(stem).md' is not a valid page slug: rename it to '\(Slug.make(stem)).md'"))
+          .error(
+            file, .start,
+            "the file name '\(stem).md' is not a valid page slug: rename it to '\(Slug.make(stem)).md'"))
       } else if ReservedPaths.segments.contains(stem) {
-        out.append(.error(file, .start, "the page name '\(stem)' is reserved for the site itself: rename the file"))
+        out.append(
+          .error(file, .start, "the page name '\(stem)' is reserved for the site itself: rename the file"))
       }
     }
 
@@ -51,13 +55,16 @@ public enum SiteChecker {
       for f in sorted {
         let others = sorted.filter { $0 != f }.joined(separator: ", ")
         out.append(
-          .error(f, .start, "two plans have the id '\(id)': this file and \(others). Rename one of them; plan ids are unique in the whole site"))
+          .error(
+            f, .start,
+            "two plans have the id '\(id)': this file and \(others). Rename one of them; plan ids are unique in the whole site"
+          ))
       }
     }
 
     let municipalities = Dictionary(site.municipalities.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     let files = Set(site.files)
-    for plan in site.plans {
+    for plan in site.plans where !plan.municipalityID.isEmpty {
       guard let m = municipalities[plan.municipalityID] else {
         let ids = site.municipalities.map(\.id)
         out.append(
@@ -101,7 +108,10 @@ public enum SiteChecker {
     let url = d.url
     if url.hasPrefix("/") || url.contains("\\") || url.contains(":") {
       return [
-        .error(plan.file, d.position, "document '\(url)' must be files/NAME under content/files/ or an https:// address, not an absolute path")
+        .error(
+          plan.file, d.position,
+          "document '\(url)' must be files/NAME under content/files/ or an https:// address, not an absolute path"
+        )
       ]
     }
     let parts = url.split(separator: "/", omittingEmptySubsequences: false)
@@ -109,12 +119,15 @@ public enum SiteChecker {
       return [
         .error(
           plan.file, d.position,
-          "document '\(url)' tries to leave content/files/: write the path as files/NAME without '..', '.' or empty parts")
+          "document '\(url)' tries to leave content/files/: write the path as files/NAME without '..', '.' or empty parts"
+        )
       ]
     }
     guard parts.first == "files", parts.count >= 2 else {
       return [
-        .error(plan.file, d.position, "document '\(url)' must start with files/ (a file under content/files/) or be an https:// address")
+        .error(
+          plan.file, d.position,
+          "document '\(url)' must start with files/ (a file under content/files/) or be an https:// address")
       ]
     }
     let rel = parts.dropFirst().joined(separator: "/")
@@ -122,7 +135,10 @@ public enum SiteChecker {
     if !files.contains(rel) && !files.contains(decoded) {
       let hint = Suggestion.hint(for: rel, in: files)
       return [
-        .error(plan.file, d.position, "document '\(url)' does not exist: there is no content/files/\(rel).\(hint) Add the file or correct the path")
+        .error(
+          plan.file, d.position,
+          "document '\(url)' does not exist: there is no content/files/\(rel).\(hint) Add the file or correct the path"
+        )
       ]
     }
     return []

@@ -22,20 +22,30 @@ public enum Slug {
 
   /// Makes a slug from free text, transliterating Estonian and Russian letters.
   public static func make(_ text: String) -> String {
+    if text.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 })
+      && isValid(text)
+    {
+      return text
+    }
     var out = ""
     var pendingDash = false
-    for ch in text.lowercased() {
+    for scalar in text.unicodeScalars {
       let mapped: String
-      if let t = transliteration[ch] {
-        mapped = t
-      } else if ch.isASCII, ch.isLetter || ch.isNumber {
-        mapped = String(ch)
-      } else if let folded = String(ch).applyingTransform(.stripDiacritics, reverse: false),
-        folded.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
-      {
-        mapped = folded
-      } else {
-        mapped = ""
+      switch scalar.value {
+      case 0x61...0x7A, 0x30...0x39: mapped = String(scalar)
+      case 0x41...0x5A: mapped = String(Unicode.Scalar(scalar.value + 32)!)
+      case 0...0x7F: mapped = ""
+      default:
+        let lower = Character(scalar).lowercased()
+        if let t = lower.first.flatMap({ transliteration[$0] }) {
+          mapped = t
+        } else if let folded = lower.applyingTransform(.stripDiacritics, reverse: false),
+          folded.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+        {
+          mapped = folded.lowercased()
+        } else {
+          mapped = ""
+        }
       }
       if mapped.isEmpty {
         pendingDash = !out.isEmpty
@@ -71,7 +81,10 @@ public enum Suggestion {
       let limit = max(1, min(3, c.count / 3))
       if d <= limit, best == nil || d < best!.1 { best = (c, d) }
     }
-    return best?.0
+    if let best { return best.0 }
+    // A shortened id ("jogeva" for "jogeva-vald") is far by edit distance but plainly meant.
+    let prefixed = candidates.filter { $0.lowercased().hasPrefix(word.lowercased()) && word.count >= 3 }
+    return prefixed.count == 1 ? prefixed[0] : nil
   }
 
   /// " Did you mean 'x'?" or "".

@@ -38,7 +38,7 @@ public struct SourceText: Sendable {
       }
     }
     var text = String(decoding: bytes, as: UTF8.self)
-    if text.contains("\r") {
+    if bytes.contains(13) {
       text = text.replacingOccurrences(of: "\r\n", with: "\n")
     }
     return .success(SourceText(text: text))
@@ -54,23 +54,35 @@ public struct FrontMatterDocument: Sendable {
 
   /// Splits on lines that are exactly `---`: the first line of the file, and the next such line.
   public static func split(_ text: String, file: String) -> Result<FrontMatterDocument, Diagnostic> {
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    guard let first = lines.first, first == "---" else {
+    // Lines are found on the UTF-8 bytes: splitting a String by Character is needlessly slow here.
+    let utf8 = text.utf8
+    var lineStarts: [String.Index] = [utf8.startIndex]
+    var i = utf8.startIndex
+    while i < utf8.endIndex {
+      if utf8[i] == 10 { lineStarts.append(utf8.index(after: i)) }
+      i = utf8.index(after: i)
+    }
+    func line(_ n: Int) -> Substring {
+      let start = lineStarts[n]
+      let end = n + 1 < lineStarts.count ? utf8.index(before: lineStarts[n + 1]) : utf8.endIndex
+      return text[start..<end]
+    }
+    guard line(0) == "---" else {
       let hint =
-        lines.first.map { $0.trimmingCharacters(in: .whitespaces) == "---" } == true
+        line(0).trimmed == "---"
         ? "the first line must be exactly '---' with nothing before or after it"
         : "start the file with a line '---', then the front matter (title:, summary:, …), then another line '---'"
       return .failure(.error(file, .start, "missing front matter: \(hint)"))
     }
-    guard let close = lines.dropFirst().firstIndex(where: { $0 == "---" }) else {
+    guard let close = (1..<lineStarts.count).first(where: { line($0) == "---" }) else {
       return .failure(
         .error(
           file, .start,
           "the front matter that begins on line 1 is never closed: add a line that is exactly '---' after the last front-matter line"
         ))
     }
-    let yaml = lines[1..<close].joined(separator: "\n")
-    let body = lines[(close + 1)...].joined(separator: "\n")
+    let yaml = String(text[lineStarts[1]..<lineStarts[close]])
+    let body = close + 1 < lineStarts.count ? String(text[lineStarts[close + 1]...]) : ""
     return .success(FrontMatterDocument(yaml: yaml, bodyLine: close + 2, body: body))
   }
 }

@@ -35,14 +35,17 @@ final class YAMLReader {
   /// Composes `text`; a syntax error becomes a diagnostic at Yams' line and column.
   func compose(_ text: String) -> Node? {
     do {
-      return try Yams.compose(yaml: text)
+      // The basic resolver leaves every scalar a string: the decoding reads numbers, booleans and dates
+      // itself, and Yams' implicit resolution runs regular expressions on every scalar and key.
+      return try Yams.compose(yaml: text, .basic, .default, .utf8)
     } catch let error as YamlError {
       switch error {
       case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
         .composer(let context, let problem, let mark, _):
         var message = "YAML syntax error: \(problem)"
         if let context { message += " (\(context.text) at line \(context.mark.line + lineOffset))" }
-        message += ". Check indentation, the colon after each key, and quote values that contain ': ' or start with [ { # & * ! | > ' \" % @"
+        message +=
+          ". Check indentation, the colon after each key, and quote values that contain ': ' or start with [ { # & * ! | > ' \" % @"
         diagnostics.append(
           .error(file, SourcePosition(line: mark.line + lineOffset, column: mark.column), message))
       case .duplicatedKeysInMapping(let duplicates, let context):
@@ -51,11 +54,13 @@ final class YAMLReader {
             file, SourcePosition(line: context.mark.line + lineOffset, column: context.mark.column),
             "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")): write each key once"))
       default:
-        diagnostics.append(.error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
+        diagnostics.append(
+          .error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
       }
       return nil
     } catch {
-      diagnostics.append(.error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
+      diagnostics.append(
+        .error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
       return nil
     }
   }
@@ -108,11 +113,7 @@ final class YAMLReader {
 
     subscript(key: String) -> Node? {
       guard let v = entries[key]?.value else { return nil }
-      if case .scalar(let s) = v, s.tag.rawValue == Tag.Name.null.rawValue || (s.string.isEmpty && s.style == .plain)
-      {
-        return nil
-      }
-      return v
+      return v.isNull ? nil : v
     }
 
     func keyNode(_ key: String) -> Node? { entries[key]?.key }
@@ -136,7 +137,7 @@ final class YAMLReader {
         reader.error(v, "'\(key)' in \(what) must be text, not \(reader.describe(v))")
         return nil
       }
-      let text = s.string.trimmingCharacters(in: .whitespacesAndNewlines)
+      let text = s.string.trimmed
       if text.isEmpty {
         if let required { missing(key, hint: required) }
         return nil
@@ -167,7 +168,8 @@ final class YAMLReader {
         return nil
       }
       if let range, !range.contains(n) {
-        reader.error(v, "'\(key)' in \(what) must be between \(range.lowerBound) and \(range.upperBound), not \(n)")
+        reader.error(
+          v, "'\(key)' in \(what) must be between \(range.lowerBound) and \(range.upperBound), not \(n)")
         return nil
       }
       return n
@@ -196,11 +198,11 @@ final class YAMLReader {
 
     func stringList(_ key: String) -> [Located<String>] {
       (list(key) ?? []).compactMap { item in
-        guard case .scalar(let s) = item, !s.string.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard case .scalar(let s) = item, !s.string.trimmed.isEmpty else {
           reader.error(item, "each item of '\(key)' in \(what) must be a word, not \(reader.describe(item))")
           return nil
         }
-        return Located(s.string.trimmingCharacters(in: .whitespaces), at: reader.position(item))
+        return Located(s.string.trimmed, at: reader.position(item))
       }
     }
 
@@ -213,7 +215,8 @@ final class YAMLReader {
       let allowed = T.allCases.map(\.rawValue)
       reader.error(
         self[key],
-        "unknown \(key) '\(s)'.\(Suggestion.hint(for: s, in: allowed)) Use one of: \(allowed.joined(separator: ", "))")
+        "unknown \(key) '\(s)'.\(Suggestion.hint(for: s, in: allowed)) Use one of: \(allowed.joined(separator: ", "))"
+      )
       return nil
     }
 
@@ -227,7 +230,8 @@ final class YAMLReader {
         )
       } catch {
         if case .impossible(let text) = error {
-          reader.error(self[key], "'\(key)' \(text) is not a real date or time: check the day of the month and the hour")
+          reader.error(
+            self[key], "'\(key)' \(text) is not a real date or time: check the day of the month and the hour")
         }
       }
       return nil
@@ -244,10 +248,13 @@ final class YAMLReader {
 
     func url(_ key: String, required: String? = nil) -> URL? {
       guard let s = string(key, required: required) else { return nil }
-      guard let u = URL(string: s), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
+      guard let u = URL(string: s), let scheme = u.scheme?.lowercased(),
+        scheme == "http" || scheme == "https",
         let host = u.host, !host.isEmpty
       else {
-        reader.error(self[key], "'\(key)' must be an absolute http(s) address such as https://www.example.ee/, not '\(s)'")
+        reader.error(
+          self[key],
+          "'\(key)' must be an absolute http(s) address such as https://www.example.ee/, not '\(s)'")
         return nil
       }
       return u
@@ -259,11 +266,16 @@ final class YAMLReader {
       let lon = m.double("lon")
       var ok = true
       if let lat, !(-90...90).contains(lat) {
-        reader.error(m["lat"], "latitude \(lat) is out of range: it must lie between -90 and 90 (Estonia is about 57.5 to 59.7)")
+        reader.error(
+          m["lat"],
+          "latitude \(lat) is out of range: it must lie between -90 and 90 (Estonia is about 57.5 to 59.7)")
         ok = false
       }
       if let lon, !(-180...180).contains(lon) {
-        reader.error(m["lon"], "longitude \(lon) is out of range: it must lie between -180 and 180 (Estonia is about 21.7 to 28.2)")
+        reader.error(
+          m["lon"],
+          "longitude \(lon) is out of range: it must lie between -180 and 180 (Estonia is about 21.7 to 28.2)"
+        )
         ok = false
       }
       if (lat == nil) != (lon == nil), m["lat"] == nil || m["lon"] == nil {
@@ -277,9 +289,25 @@ final class YAMLReader {
 }
 
 extension Node {
+  /// A plain `~`, `null` or nothing, as YAML's core schema reads them.
   var isNull: Bool {
-    if case .scalar(let s) = self { return s.tag.rawValue == Tag.Name.null.rawValue }
-    return false
+    guard case .scalar(let s) = self, s.style == .plain else { return false }
+    switch s.string {
+    case "", "~", "null", "Null", "NULL": return true
+    default: return false
+    }
+  }
+}
+
+extension StringProtocol {
+  /// Trims spaces, tabs and line ends without a round trip through NSString.
+  var trimmed: String {
+    let isSpace: (Character) -> Bool = {
+      $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{00A0}"
+    }
+    guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
+    let last = lastIndex(where: { !isSpace($0) })!
+    return String(self[first...last])
   }
 }
 
@@ -291,13 +319,24 @@ public enum EmailAddress {
     let local = parts[0]
     let domain = parts[1]
     guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
-    let localAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-")
-    guard local.unicodeScalars.allSatisfy({ localAllowed.contains($0) || $0.value > 127 }) else { return false }
+    let specials = Set("!#$%&'*+/=?^_`{|}~.-".unicodeScalars)
+    guard
+      local.unicodeScalars.allSatisfy({
+        ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || specials.contains($0)
+          || $0.value > 127
+      })
+    else { return false }
     let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
     guard labels.count >= 2 else { return false }
     for label in labels {
-      guard !label.isEmpty, label.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-") else { return false }
-      guard label.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" }) else {
+      guard !label.isEmpty, label.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-") else {
+        return false
+      }
+      guard
+        label.unicodeScalars.allSatisfy({
+          $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "-"
+        })
+      else {
         return false
       }
     }

@@ -92,14 +92,24 @@ public struct CalendarEvent: Sendable, Equatable {
 }
 
 /// Writes an `ICalendar` as an RFC 5545 text, byte-identical for identical input.
+/// An event rendered ahead of time by `ICalendarWriter.prepare`, to be placed in calendars.
+public struct PreparedEvent: Sendable {
+  public let event: CalendarEvent
+  let zone: TimeZone
+  let rules: TimeZoneRules?
+  let language: String
+  let text: String
+}
+
 public enum ICalendarWriter {
   /// The whole calendar, with CRLF line ends and lines folded at 75 octets.
   ///
   /// Timed events are written in the calendar's zone with one VTIMEZONE of yearly rules; when the
   /// zone's changes in the events' years fit no yearly rule they are written in UTC instead.
-  public static func render(_ calendar: ICalendar) -> String {
+  public static func render(_ calendar: ICalendar, prepared: [PreparedEvent] = []) -> String {
     let zone = calendar.timeZone
-    let rules = TimeZoneRules.derive(for: zone, covering: calendar.events.flatMap(instants))
+    let rules = TimeZoneRules.derive(
+      for: zone, covering: calendar.events.flatMap(instants) + prepared.flatMap { instants(of: $0.event) })
     let language = calendar.language.map { ";LANGUAGE=" + ICalendarText.parameter($0) } ?? ""
     let hours = max(1, calendar.refreshInterval)
 
@@ -122,48 +132,74 @@ public enum ICalendarWriter {
     ]
     if let rules { lines += rules.lines(tzid: zone.identifier) }
 
-    for event in calendar.events {
-      lines.append("BEGIN:VEVENT")
-      lines.append("UID:" + ICalendarText.escape(event.uid))
-      lines.append("DTSTAMP:" + DateText.utcDateTime(event.stamp))
-      if let modified = event.lastModified { lines.append("LAST-MODIFIED:" + DateText.utcDateTime(modified)) }
-      lines.append("SEQUENCE:\(max(0, event.sequence))")
-      switch (event.start, event.end) {
-      case (.date(let y, let m, let d), let end):
-        let first = day(y, m, d)
-        var last = day(y, m, d, adding: 1)
-        if case .date(let y2, let m2, let d2) = end, day(y2, m2, d2) > first { last = day(y2, m2, d2) }
-        lines.append("DTSTART;VALUE=DATE:" + first)
-        lines.append("DTEND;VALUE=DATE:" + last)
-      case (.dateTime, _):
-        let times = instants(of: event)
-        lines.append("DTSTART" + dateTime(times[0], in: zone, rules: rules))
-        if times.count > 1 { lines.append("DTEND" + dateTime(times[1], in: zone, rules: rules)) }
-      }
-      lines.append("SUMMARY\(language):" + ICalendarText.escape(event.summary))
-      if let text = event.description { lines.append("DESCRIPTION\(language):" + ICalendarText.escape(text)) }
-      if let text = event.location { lines.append("LOCATION\(language):" + ICalendarText.escape(text)) }
-      if let geo = event.geo, let text = geoText(geo) { lines.append("GEO:" + text) }
-      if let url = event.url { lines.append("URL:" + ICalendarText.stripControls(url)) }
-      let categories = event.categories.filter { !$0.isEmpty }
-      if !categories.isEmpty {
-        lines.append("CATEGORIES\(language):" + categories.map(ICalendarText.escape).joined(separator: ","))
-      }
-      lines.append(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
-      if case .date = event.start { lines.append("TRANSP:TRANSPARENT") }
-      lines.append("END:VEVENT")
+    var out = lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
+    for event in calendar.events { out += eventText(event, zone: zone, rules: rules, language: language) }
+    for event in prepared {
+      let reusable = event.rules == rules && event.zone == zone && event.language == language
+      out += reusable ? event.text : eventText(event.event, zone: zone, rules: rules, language: language)
     }
-    lines.append("END:VCALENDAR")
+    return out + "END:VCALENDAR\r\n"
+  }
+
+  /// One VEVENT, folded, with CRLF line ends.
+  static func eventText(_ event: CalendarEvent, zone: TimeZone, rules: TimeZoneRules?, language: String)
+    -> String
+  {
+    var lines: [String] = []
+    lines.append("BEGIN:VEVENT")
+    lines.append("UID:" + ICalendarText.escape(event.uid))
+    lines.append("DTSTAMP:" + DateText.utcDateTime(event.stamp))
+    if let modified = event.lastModified { lines.append("LAST-MODIFIED:" + DateText.utcDateTime(modified)) }
+    lines.append("SEQUENCE:\(max(0, event.sequence))")
+    switch (event.start, event.end) {
+    case (.date(let y, let m, let d), let end):
+      let first = day(y, m, d)
+      var last = day(y, m, d, adding: 1)
+      if case .date(let y2, let m2, let d2) = end, day(y2, m2, d2) > first { last = day(y2, m2, d2) }
+      lines.append("DTSTART;VALUE=DATE:" + first)
+      lines.append("DTEND;VALUE=DATE:" + last)
+    case (.dateTime, _):
+      let times = instants(of: event)
+      lines.append("DTSTART" + dateTime(times[0], in: zone, rules: rules))
+      if times.count > 1 { lines.append("DTEND" + dateTime(times[1], in: zone, rules: rules)) }
+    }
+    lines.append("SUMMARY\(language):" + ICalendarText.escape(event.summary))
+    if let text = event.description { lines.append("DESCRIPTION\(language):" + ICalendarText.escape(text)) }
+    if let text = event.location { lines.append("LOCATION\(language):" + ICalendarText.escape(text)) }
+    if let geo = event.geo, let text = geoText(geo) { lines.append("GEO:" + text) }
+    if let url = event.url { lines.append("URL:" + ICalendarText.stripControls(url)) }
+    let categories = event.categories.filter { !$0.isEmpty }
+    if !categories.isEmpty {
+      lines.append("CATEGORIES\(language):" + categories.map(ICalendarText.escape).joined(separator: ","))
+    }
+    lines.append(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
+    if case .date = event.start { lines.append("TRANSP:TRANSPARENT") }
+    lines.append("END:VEVENT")
     return lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
   }
 
+  /// Renders events once for use in several calendars of the same zone and language; a calendar whose
+  /// time-zone rules come out differently renders them again, so the output is the same either way.
+  public static func prepare(
+    _ events: [CalendarEvent], timeZone: TimeZone, language: String?, covering instants: [Date]
+  )
+    -> [PreparedEvent]
+  {
+    let rules = TimeZoneRules.derive(for: timeZone, covering: instants + events.flatMap(Self.instants))
+    let lang = language.map { ";LANGUAGE=" + ICalendarText.parameter($0) } ?? ""
+    return events.map {
+      PreparedEvent(
+        event: $0, zone: timeZone, rules: rules, language: lang,
+        text: eventText($0, zone: timeZone, rules: rules, language: lang))
+    }
+  }
+
   /// The instants an event writes (start, and end if usable), so the VTIMEZONE covers exactly those.
-  private static func instants(of event: CalendarEvent) -> [Date] {
+  public static func instants(of event: CalendarEvent) -> [Date] {
     guard case .dateTime(let start) = event.start else { return [] }
     if case .dateTime(let end) = event.end, end > start { return [start, end] }
     return [start]
   }
-
   /// `;TZID=zone:local` in the zone's wall time, or `:utcZ` without rules. The second pass of a
   /// repeated hour (clocks going back) is also written in UTC, because RFC 5545 reads an
   /// ambiguous wall time as its first occurrence.

@@ -74,17 +74,37 @@ public enum RSSWriter {
       out += element("lastBuildDate", DateText.rfc822(newest), indent: 4)
     }
     out += element("generator", "Kaasa", indent: 4)
-    for item in channel.items {
-      out += "    <item>\n"
-      out += element("title", item.title, indent: 6)
-      out += element("link", item.link, indent: 6)
-      out += "      <guid isPermaLink=\"false\">\(escape(item.guid))</guid>\n"
-      out += element("pubDate", DateText.rfc822(item.pubDate), indent: 6)
-      for category in item.categories { out += element("category", category, indent: 6) }
-      out += element("description", item.description, indent: 6)
-      out += "    </item>\n"
-    }
+    for item in channel.items { out += itemText(item) }
     out += "  </channel>\n</rss>\n"
+    return out
+  }
+
+  /// The same document from items rendered ahead with `itemText`, for items shared by several feeds.
+  public static func render(_ channel: RSSChannel, prepared: [(pubDate: Date, text: String)]) -> String {
+    var head = channel
+    head.items = []
+    var out = render(head)
+    out.removeLast("  </channel>\n</rss>\n".utf8.count)
+    if let newest = prepared.map(\.pubDate).max() {
+      // `render` left lastBuildDate out for want of items; it goes before the generator line.
+      let generator = "    <generator>Kaasa</generator>\n"
+      out.removeLast(generator.utf8.count)
+      out += element("lastBuildDate", DateText.rfc822(newest), indent: 4) + generator
+    }
+    for item in prepared { out += item.text }
+    return out + "  </channel>\n</rss>\n"
+  }
+
+  /// One `<item>` element as `render` writes it.
+  public static func itemText(_ item: RSSItem) -> String {
+    var out = "    <item>\n"
+    out += element("title", item.title, indent: 6)
+    out += element("link", item.link, indent: 6)
+    out += "      <guid isPermaLink=\"false\">\(escape(item.guid))</guid>\n"
+    out += element("pubDate", DateText.rfc822(item.pubDate), indent: 6)
+    for category in item.categories { out += element("category", category, indent: 6) }
+    out += element("description", item.description, indent: 6)
+    out += "    </item>\n"
     return out
   }
 

@@ -1,9 +1,9 @@
 import Foundation
 
 /// A VTIMEZONE as yearly rules, derived from Foundation's zone data for the years a calendar uses.
-struct TimeZoneRules: Equatable {
+struct TimeZoneRules: Equatable, Sendable {
   /// One STANDARD or DAYLIGHT component.
-  struct Observance: Equatable {
+  struct Observance: Equatable, Sendable {
     var isDaylight: Bool
     var offsetFrom: Int
     var offsetTo: Int
@@ -12,7 +12,7 @@ struct TimeZoneRules: Equatable {
   }
 
   /// "The `ordinal`th `weekday` of `month` at `secondsIntoDay` local time (before the change)".
-  struct YearlyRule: Equatable {
+  struct YearlyRule: Equatable, Sendable {
     var month: Int
     /// 1 = Sunday, as Foundation numbers weekdays.
     var weekday: Int

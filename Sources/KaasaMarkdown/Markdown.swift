@@ -41,7 +41,9 @@ public enum Markdown {
   private static let lock = Mutex<Bool>(false)
   private static let extensionNames = ["table", "strikethrough", "autolink", "tasklist"]
 
-  public static func render(_ markdown: String, options: MarkdownOptions = MarkdownOptions()) -> RenderedMarkdown {
+  public static func render(_ markdown: String, options: MarkdownOptions = MarkdownOptions())
+    -> RenderedMarkdown
+  {
     lock.withLock { registered in
       if !registered {
         cmark_gfm_core_extensions_ensure_registered()
@@ -54,7 +56,8 @@ public enum Markdown {
   private static func renderLocked(_ markdown: String, options: MarkdownOptions) -> RenderedMarkdown {
     // Style attributes rather than `align`, which HTML5 made obsolete.
     let cmarkOptions =
-      CMARK_OPT_DEFAULT | CMARK_OPT_SMART | CMARK_OPT_GITHUB_PRE_LANG | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
+      CMARK_OPT_DEFAULT | CMARK_OPT_SMART | CMARK_OPT_GITHUB_PRE_LANG
+      | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
     guard let parser = cmark_parser_new(cmarkOptions) else {
       return RenderedMarkdown(html: "", headings: [], plainText: "")
     }
@@ -78,7 +81,8 @@ public enum Markdown {
     var html = take(cmark_render_html(document, cmarkOptions, extensions))
     html = anchorHeadings(html, headings)
     let plain = take(cmark_render_plaintext(document, cmarkOptions, 0))
-    return RenderedMarkdown(html: html, headings: headings, plainText: plain.trimmingCharacters(in: .whitespacesAndNewlines))
+    return RenderedMarkdown(
+      html: html, headings: headings, plainText: plain.trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
   private static func take(_ p: UnsafeMutablePointer<CChar>?) -> String {

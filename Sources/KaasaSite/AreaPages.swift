@@ -2,17 +2,28 @@ import Foundation
 import KaasaCore
 
 extension SiteRenderer {
-  /// Municipality and village pages, each with its RSS feed and calendar.
-  func renderAreas(model: SiteIndex) throws -> [OutputFile] {
-    var files: [OutputFile] = []
+  /// Municipality and village pages, each with its RSS feed and calendar: one job per area.
+  func areaJobs(model: SiteIndex) -> [Job] {
+    var jobs: [Job] = []
     for m in site.municipalities {
+      jobs.append { try renderMunicipality(m, model: model) }
+      for v in m.villages { jobs.append { try renderVillage(v, of: m, model: model) } }
+    }
+    return jobs
+  }
+
+  func renderMunicipality(_ m: Municipality, model: SiteIndex) throws -> [OutputFile] {
+    var files: [OutputFile] = []
+    do {
       let plans = model.plans(municipality: m.id)
       let path = SiteURLs.municipality(m.id)
       let feedTitle = "\(m.name) – \(site.settings.title)"
       let description = t.format("municipality_description", ["name": m.name])
       files.append(
-        rssFile(path: path + "feed.xml", pagePath: path, title: feedTitle, description: description, plans: plans))
-      files.append(calendarFile(path: path + "calendar.ics", name: feedTitle, plans: plans))
+        rssFile(
+          path: path + "feed.xml", pagePath: path, title: feedTitle, description: description, plans: plans,
+          model: model))
+      files.append(calendarFile(path: path + "calendar.ics", name: feedTitle, plans: plans, model: model))
       let villages: [[String: Any]] = m.villages.map { v in
         let count = model.plans(municipality: m.id, village: v.id).count
         return context([
@@ -34,52 +45,63 @@ extension SiteRenderer {
           "municipality", path: path, title: m.name, description: description,
           feeds: [feedLink(m.name, path)], extra: ["municipality": mcontext]))
 
-      for v in m.villages {
-        let vplans = model.plans(municipality: m.id, village: v.id)
-        let vpath = SiteURLs.village(m.id, v.id)
-        let vtitle = "\(v.name) (\(m.name)) – \(site.settings.title)"
-        let vdescription = t.format("village_description", ["name": v.name, "municipality": m.name])
-        files.append(
-          rssFile(path: vpath + "feed.xml", pagePath: vpath, title: vtitle, description: vdescription, plans: vplans))
-        files.append(calendarFile(path: vpath + "calendar.ics", name: vtitle, plans: vplans))
-        var vcontext = context([
-          "name": v.name,
-          "kind": v.kind.map { t["village_kind_\($0.rawValue)"] },
-          "municipality": ["name": m.name, "url": urls.link(path)],
-          "groups": statusGroups(vplans, model: model),
-          "hasPlans": !vplans.isEmpty,
-          "subscribe": [subscription(kind: "village", name: v.name, path: vpath, hasFeed: true)],
-        ])
-        if let p = v.location {
-          let lat = coordinate(p.latitude)
-          let lon = coordinate(p.longitude)
-          vcontext["osm"] = "https://www.openstreetmap.org/?mlat=\(lat)&mlon=\(lon)#map=14/\(lat)/\(lon)"
-        }
-        files.append(
-          try page(
-            "village", path: vpath, title: "\(v.name) – \(m.name)", description: vdescription,
-            feeds: [feedLink(v.name, vpath)], extra: ["village": vcontext]))
+    }
+    return files
+  }
+
+  func renderVillage(_ v: Village, of m: Municipality, model: SiteIndex) throws -> [OutputFile] {
+    var files: [OutputFile] = []
+    let path = SiteURLs.municipality(m.id)
+    do {
+      let vplans = model.plans(municipality: m.id, village: v.id)
+      let vpath = SiteURLs.village(m.id, v.id)
+      let vtitle = "\(v.name) (\(m.name)) – \(site.settings.title)"
+      let vdescription = t.format("village_description", ["name": v.name, "municipality": m.name])
+      files.append(
+        rssFile(
+          path: vpath + "feed.xml", pagePath: vpath, title: vtitle, description: vdescription, plans: vplans,
+          model: model))
+      files.append(calendarFile(path: vpath + "calendar.ics", name: vtitle, plans: vplans, model: model))
+      var vcontext = context([
+        "name": v.name,
+        "kind": v.kind.map { t["village_kind_\($0.rawValue)"] },
+        "municipality": ["name": m.name, "url": urls.link(path)],
+        "groups": statusGroups(vplans, model: model),
+        "hasPlans": !vplans.isEmpty,
+        "subscribe": [subscription(kind: "village", name: v.name, path: vpath, hasFeed: true)],
+      ])
+      if let p = v.location {
+        let lat = coordinate(p.latitude)
+        let lon = coordinate(p.longitude)
+        vcontext["osm"] = "https://www.openstreetmap.org/?mlat=\(lat)&mlon=\(lon)#map=14/\(lat)/\(lon)"
       }
+      files.append(
+        try page(
+          "village", path: vpath, title: "\(v.name) – \(m.name)", description: vdescription,
+          feeds: [feedLink(v.name, vpath)], extra: ["village": vcontext]))
     }
     return files
   }
 
   func feedLink(_ name: String, _ path: String) -> [String: Any] {
-    ["title": t.format("feed_of", ["name": name]), "url": urls.absolute(path + "feed.xml"), "type": "application/rss+xml"]
+    [
+      "title": t.format("feed_of", ["name": name]), "url": urls.absolute(path + "feed.xml"),
+      "type": "application/rss+xml",
+    ]
   }
 
   /// Plans grouped by their status now, in the order of the stages; open feedback first.
   func statusGroups(_ plans: [Plan], model: SiteIndex) -> [[String: Any]] {
     var groups: [[String: Any]] = []
-    let open = plans.filter { $0.feedbackState(at: now, in: zone) == .open }
+    let open = plans.filter { model.facts[$0.id]?.feedback == .open }
     if !open.isEmpty {
       groups.append([
         "label": t["group_open"], "id": "open", "plans": open.map { planSummary($0, model: model) },
       ])
     }
-    let rest = plans.filter { $0.feedbackState(at: now, in: zone) != .open }
+    let rest = plans.filter { model.facts[$0.id]?.feedback != .open }
     for stage in Stage.allCases {
-      let inStage = rest.filter { model.statuses[$0.id] == stage }
+      let inStage = rest.filter { model.status($0) == stage }
       guard !inStage.isEmpty else { continue }
       groups.append([
         "label": t["stage_\(stage.rawValue)"], "id": stage.rawValue,
@@ -95,7 +117,8 @@ extension SiteRenderer {
       "name": name,
       "calendar": urls.absolute(path + "calendar.ics"),
       "webcal": urls.webcal(path + "calendar.ics"),
-      "googleURL": "https://calendar.google.com/calendar/r?cid=" + percentEncode(urls.webcal(path + "calendar.ics")),
+      "googleURL": "https://calendar.google.com/calendar/r?cid="
+        + percentEncode(urls.webcal(path + "calendar.ics")),
       "heading": t.format("subscribe_heading_\(kind)", ["name": name]),
     ]
     if hasFeed { s["feed"] = urls.absolute(path + "feed.xml") }

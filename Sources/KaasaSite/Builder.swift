@@ -27,7 +27,9 @@ public struct Builder: Sendable {
     /// What the build could not know (no git history, a shallow clone…), for the tool to say once.
     public var notes: [String] = []
     public var pages: Int { files.count { $0.path.hasSuffix(".html") } }
-    public var feeds: Int { files.count { $0.path.hasSuffix(".xml") && $0.path != "sitemap.xml" || $0.path.hasSuffix(".ics") } }
+    public var feeds: Int {
+      files.count { $0.path.hasSuffix(".xml") && $0.path != "sitemap.xml" || $0.path.hasSuffix(".ics") }
+    }
     public var succeeded: Bool { !diagnostics.hasErrors }
   }
 
@@ -38,10 +40,12 @@ public struct Builder: Sendable {
       return Report(diagnostics: loaded.diagnostics, files: [])
     }
     if let baseURLOverride { site.settings.baseURL = baseURLOverride }
-    let theme = try Theme.load(name: site.settings.theme, language: site.settings.language, siteDirectory: siteDirectory)
+    let theme = try Theme.load(
+      name: site.settings.theme, language: site.settings.language, siteDirectory: siteDirectory)
     let history = history(site)
     let renderer = SiteRenderer(
-      site: site, theme: theme, options: RenderOptions(now: try now(site.settings.timeZone), includeDrafts: includeDrafts),
+      site: site, theme: theme,
+      options: RenderOptions(now: try now(site.settings.timeZone), includeDrafts: includeDrafts),
       history: history, filesDirectory: siteDirectory.appendingPathComponent("content/files").path)
     return Report(diagnostics: loaded.diagnostics, files: try renderer.render(), notes: history.notes)
   }

@@ -4,21 +4,34 @@ import KaasaFeeds
 
 extension SiteRenderer {
   /// RSS of the timeline entries of `plans` that have happened, newest first, at most `feeds.limit`.
-  func rssFile(path: String, pagePath: String, title: String, description: String, plans: [Plan]) -> OutputFile {
-    var items: [(date: Date, item: RSSItem)] = []
-    for plan in plans {
-      for entry in plan.timeline {
-        let start = entry.date.start(in: zone)
-        guard start <= now else { continue }
-        items.append((start, rssItem(plan, entry, date: start)))
-      }
-    }
-    items.sort { $0.date != $1.date ? $0.date > $1.date : $0.item.guid < $1.item.guid }
+  func rssFile(
+    path: String, pagePath: String, title: String, description: String, plans: [Plan], model: SiteIndex
+  ) -> OutputFile {
+    var items: [FeedPieces.Item] = []
+    for plan in plans { items += model.pieces(plan).items }
+    items.sort { $0.date != $1.date ? $0.date > $1.date : $0.guid < $1.guid }
     let channel = RSSChannel(
       title: title, link: urls.absolute(pagePath), description: description,
-      language: site.settings.language.rawValue, selfURL: urls.absolute(path),
-      items: items.prefix(site.settings.feedLimit).map(\.item))
-    return OutputFile(path: path, text: RSSWriter.render(channel))
+      language: site.settings.language.rawValue, selfURL: urls.absolute(path))
+    let chosen = items.prefix(site.settings.feedLimit).map { (pubDate: $0.date, text: $0.text) }
+    return OutputFile(path: path, text: RSSWriter.render(channel, prepared: chosen))
+  }
+
+  /// A plan's feed items and calendar events, rendered once and shared by every feed they appear in.
+  func feedPieces(_ plan: Plan, facts: PlanFacts) -> FeedPieces {
+    var items: [FeedPieces.Item] = []
+    for (entry, start) in zip(facts.ordered, facts.starts) where start <= now {
+      let item = rssItem(plan, entry, date: start)
+      items.append(FeedPieces.Item(date: start, guid: item.guid, text: RSSWriter.itemText(item)))
+    }
+    let events = calendarEvents(plan, facts: facts)
+    let prepared = ICalendarWriter.prepare(
+      events.map(\.event), timeZone: zone, language: site.settings.language.rawValue, covering: [])
+    return FeedPieces(
+      items: items,
+      events: zip(events, prepared).map {
+        FeedPieces.Event(start: $0.0.start, uid: $0.0.event.uid, prepared: $0.1)
+      })
   }
 
   func rssItem(_ plan: Plan, _ entry: TimelineEntry, date: Date) -> RSSItem {
@@ -42,68 +55,69 @@ extension SiteRenderer {
   }
 
   /// iCalendar of every timeline entry of `plans`, past and future, and their feedback windows.
-  func calendarFile(path: String, name: String, plans: [Plan]) -> OutputFile {
-    var events: [(Date, String, CalendarEvent)] = []
-    let host = site.settings.host
-    for plan in plans {
-      let cancelled = plan.status(at: now, in: zone) == .cancelled
-      let planURL = urls.absolute(SiteURLs.plan(plan.id))
-      let revisions = history.plans[plan.file]
-      let stamp = contentStamp(plan)
-      for entry in plan.timeline {
-        let start = entry.date.start(in: zone)
-        let isCancelled = cancelled && start > now
-        var summary = "\(entry.title) – \(plan.title)"
-        if isCancelled { summary = t.format("calendar_cancelled", ["title": summary]) }
-        var description = plan.summary
-        if let s = entry.stage { description += "\n\(t["feed_stage"]): \(t["stage_\(s.rawValue)"])" }
-        description += "\n\(planURL)"
-        let revision = revisions?.entries[entry.key]
-        let event = CalendarEvent(
-          uid: "\(plan.id)/\(entry.key)@\(host)",
-          stamp: revision?.lastModified ?? stamp,
-          lastModified: revision?.lastModified,
-          sequence: revision?.sequence ?? 0,
-          summary: summary,
-          description: description,
-          location: entry.location ?? plan.location?.address,
-          geo: plan.location?.point.map { KaasaFeeds.GeoPoint(latitude: $0.latitude, longitude: $0.longitude) },
-          url: planURL + "#e-\(entry.key)",
-          start: eventTime(entry.date),
-          end: entry.end.map(eventEnd) ?? (entry.date.isAllDay ? nil : nil),
-          cancelled: isCancelled,
-          categories: [t["type_\(plan.type.rawValue)"]])
-        events.append((start, event.uid, event))
-      }
-      if let f = plan.feedback {
-        let revision = revisions?.entries["feedback"]
-        let event = CalendarEvent(
-          uid: "\(plan.id)/feedback@\(host)",
-          stamp: revision?.lastModified ?? stamp,
-          lastModified: revision?.lastModified,
-          sequence: revision?.sequence ?? 0,
-          summary: t.format("calendar_feedback", ["title": plan.title]),
-          description: "\(plan.summary)\n\(planURL)",
-          location: nil,
-          geo: nil,
-          url: planURL + "#feedback",
-          start: .date(year: f.opens.year, month: f.opens.month, day: f.opens.day),
-          end: .date(year: f.closes.next.year, month: f.closes.next.month, day: f.closes.next.day),
-          cancelled: cancelled && f.start(in: zone) > now,
-          categories: [t["type_\(plan.type.rawValue)"]])
-        events.append((f.start(in: zone), event.uid, event))
-      }
-    }
-    events.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+  func calendarFile(path: String, name: String, plans: [Plan], model: SiteIndex) -> OutputFile {
+    var events: [FeedPieces.Event] = []
+    for plan in plans { events += model.pieces(plan).events }
+    events.sort { $0.start != $1.start ? $0.start < $1.start : $0.uid < $1.uid }
     let calendar = ICalendar(
-      name: name, description: site.settings.description, productID: "-//Kaasa//Kaasa 1.0//\(site.settings.language.rawValue.uppercased())",
-      timeZone: zone, refreshInterval: 12, language: site.settings.language.rawValue, events: events.map(\.2))
-    return OutputFile(path: path, text: ICalendarWriter.render(calendar))
+      name: name, description: site.settings.description,
+      productID: "-//Kaasa//Kaasa 1.0//\(site.settings.language.rawValue.uppercased())",
+      timeZone: zone, refreshInterval: 12, language: site.settings.language.rawValue, events: [])
+    return OutputFile(path: path, text: ICalendarWriter.render(calendar, prepared: events.map(\.prepared)))
   }
 
-  /// DTSTAMP without git: the start of the plan's last update day, so it comes from content, not the clock.
-  func contentStamp(_ plan: Plan) -> Date {
-    publicationDates(plan).updated.start(in: zone)
+  /// One event per timeline entry, past and future, and one for the feedback window.
+  func calendarEvents(_ plan: Plan, facts: PlanFacts) -> [(start: Date, event: CalendarEvent)] {
+    var events: [(start: Date, event: CalendarEvent)] = []
+    let host = site.settings.host
+    let cancelled = facts.status == .cancelled
+    let planURL = urls.absolute(SiteURLs.plan(plan.id))
+    let revisions = history.plans[plan.file]
+    // DTSTAMP without git: the start of the plan's last update day, so it comes from content, not the clock.
+    let stamp = facts.updated.start(in: zone)
+    for (entry, start) in zip(facts.ordered, facts.starts) {
+      let isCancelled = cancelled && start > now
+      var summary = "\(entry.title) – \(plan.title)"
+      if isCancelled { summary = t.format("calendar_cancelled", ["title": summary]) }
+      var description = plan.summary
+      if let s = entry.stage { description += "\n\(t["feed_stage"]): \(t["stage_\(s.rawValue)"])" }
+      description += "\n\(planURL)"
+      let revision = revisions?.entries[entry.key]
+      let event = CalendarEvent(
+        uid: "\(plan.id)/\(entry.key)@\(host)",
+        stamp: revision?.lastModified ?? stamp,
+        lastModified: revision?.lastModified,
+        sequence: revision?.sequence ?? 0,
+        summary: summary,
+        description: description,
+        location: entry.location ?? plan.location?.address,
+        geo: plan.location?.point.map { KaasaFeeds.GeoPoint(latitude: $0.latitude, longitude: $0.longitude) },
+        url: planURL + "#e-\(entry.key)",
+        start: eventTime(entry.date),
+        end: entry.end.map(eventEnd) ?? (entry.date.isAllDay ? nil : nil),
+        cancelled: isCancelled,
+        categories: [t["type_\(plan.type.rawValue)"]])
+      events.append((start, event))
+    }
+    if let f = plan.feedback {
+      let revision = revisions?.entries["feedback"]
+      let event = CalendarEvent(
+        uid: "\(plan.id)/feedback@\(host)",
+        stamp: revision?.lastModified ?? stamp,
+        lastModified: revision?.lastModified,
+        sequence: revision?.sequence ?? 0,
+        summary: t.format("calendar_feedback", ["title": plan.title]),
+        description: "\(plan.summary)\n\(planURL)",
+        location: nil,
+        geo: nil,
+        url: planURL + "#feedback",
+        start: .date(year: f.opens.year, month: f.opens.month, day: f.opens.day),
+        end: .date(year: f.closes.next.year, month: f.closes.next.month, day: f.closes.next.day),
+        cancelled: cancelled && f.start(in: zone) > now,
+        categories: [t["type_\(plan.type.rawValue)"]])
+      events.append((f.start(in: zone), event))
+    }
+    return events
   }
 
   func eventTime(_ d: EventDate) -> EventTime {
@@ -122,4 +136,22 @@ extension SiteRenderer {
     default: return .dateTime(d.start(in: zone))
     }
   }
+}
+
+/// What one plan contributes to feeds and calendars, rendered once.
+struct FeedPieces: Sendable {
+  struct Item: Sendable {
+    let date: Date
+    let guid: String
+    let text: String
+  }
+
+  struct Event: Sendable {
+    let start: Date
+    let uid: String
+    let prepared: PreparedEvent
+  }
+
+  let items: [Item]
+  let events: [Event]
 }

@@ -155,7 +155,8 @@ public enum GitHistory {
       local.reserveCapacity(range.count)
       output.withUnsafeBufferPointer { all in
         for i in range {
-          local.append(CalendarFacts.read(UnsafeBufferPointer(rebasing: all[records[i].content]), slugs: &slugs))
+          local.append(
+            CalendarFacts.read(UnsafeBufferPointer(rebasing: all[records[i].content]), slugs: &slugs))
         }
       }
       slots.withLock { s in
@@ -294,7 +295,8 @@ struct CommittedHistory: Sendable {
       let list = state.events.map { e in
         let c = commits[e.commit]
         return Commit(
-          hash: c.hash, date: Date(timeIntervalSince1970: TimeInterval(c.time)), subject: c.subject, path: e.path)
+          hash: c.hash, date: Date(timeIntervalSince1970: TimeInterval(c.time)), subject: c.subject,
+          path: e.path)
       }
       var revisions = state.revisions
       revisions.add(

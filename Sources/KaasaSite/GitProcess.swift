@@ -169,7 +169,9 @@ enum LogParser {
   static func subject(_ message: String, isMerge: Bool) -> String {
     if !isMerge || !message.hasPrefix("Merge ") {
       let first = message.prefix { $0 != "\n" }
-      guard first.first?.isWhitespace == true || first.last?.isWhitespace == true else { return String(first) }
+      guard first.first?.isWhitespace == true || first.last?.isWhitespace == true else {
+        return String(first)
+      }
       return first.trimmingCharacters(in: .whitespaces)
     }
     let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map {

@@ -22,7 +22,8 @@ enum HistoryCache {
       try fm.createDirectory(at: folder, withIntermediateDirectories: true)
       let ignore = folder.appendingPathComponent(".gitignore")
       if !fm.fileExists(atPath: ignore.path) { try Data("*\n".utf8).write(to: ignore) }
-      let temporary = folder.appendingPathComponent("history.\(ProcessInfo.processInfo.processIdentifier).tmp")
+      let temporary = folder.appendingPathComponent(
+        "history.\(ProcessInfo.processInfo.processIdentifier).tmp")
       try Data(encode(history)).write(to: temporary)
       if fm.fileExists(atPath: file(in: folder).path) {
         _ = try fm.replaceItemAt(file(in: folder), withItemAt: temporary)
@@ -30,7 +31,8 @@ enum HistoryCache {
         try fm.moveItem(at: temporary, to: file(in: folder))
       }
     } catch {
-      try? fm.removeItem(at: folder.appendingPathComponent("history.\(ProcessInfo.processInfo.processIdentifier).tmp"))
+      try? fm.removeItem(
+        at: folder.appendingPathComponent("history.\(ProcessInfo.processInfo.processIdentifier).tmp"))
     }
   }
 
@@ -96,7 +98,9 @@ enum HistoryCache {
     var h = CommittedHistory(head: headCommit, prefix: prefix)
     h.commits.reserveCapacity(commitCount)
     for _ in 0..<commitCount {
-      guard let hash = reader.text(), let time = reader.int64(), let subject = reader.text() else { return nil }
+      guard let hash = reader.text(), let time = reader.int64(), let subject = reader.text() else {
+        return nil
+      }
       h.commits.append(.init(hash: hash, time: time, subject: subject))
     }
     guard let planCount = reader.int() else { return nil }
@@ -108,7 +112,9 @@ enum HistoryCache {
       p.published = published.isEmpty ? nil : Int64(published)
       p.events.reserveCapacity(eventCount)
       for _ in 0..<eventCount {
-        guard let commit = reader.int(), commit < h.commits.count, let path = reader.text() else { return nil }
+        guard let commit = reader.int(), commit < h.commits.count, let path = reader.text() else {
+          return nil
+        }
         p.events.append((commit, path))
       }
       guard let stateCount = reader.int() else { return nil }
@@ -130,7 +136,8 @@ enum HistoryCache {
           case .day(let closes)? = reader.text().flatMap(eventDate), let status = reader.text()
         else { return nil }
         p.revisions.feedback = .init(
-          value: FeedbackVersion(window: FeedbackWindow(opens: opens, closes: closes), status: Stage(rawValue: status)),
+          value: FeedbackVersion(
+            window: FeedbackWindow(opens: opens, closes: closes), status: Stage(rawValue: status)),
           sequence: sequence, lastModified: Date(timeIntervalSince1970: TimeInterval(modified)))
       }
       h.plans[id] = p
@@ -160,7 +167,8 @@ enum HistoryCache {
   /// `2026-12-01`, without String(format:), which is slow on Linux.
   private static func day(_ d: LocalDate) -> String {
     let y = String(d.year)
-    return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + twoDigits(d.month) + "-" + twoDigits(d.day)
+    return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + twoDigits(d.month) + "-"
+      + twoDigits(d.day)
   }
 
   private struct FieldReader {

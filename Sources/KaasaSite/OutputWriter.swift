@@ -22,7 +22,9 @@ public struct OutputWriter: Sendable {
       for file in files {
         let target = staging.appendingPathComponent(file.path)
         let dir = target.deletingLastPathComponent().path
-        if made.insert(dir).inserted { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        if made.insert(dir).inserted {
+          try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
         switch file.content {
         case .bytes(let data):
           guard fm.createFile(atPath: target.path, contents: data) else {

@@ -4,12 +4,15 @@ import KaasaMarkdown
 
 extension SiteRenderer {
   /// The plan's page and its calendar.
-  func renderPlan(_ plan: Plan, body: RenderedMarkdown, model: SiteIndex) throws -> [OutputFile] {
+  func renderPlan(_ plan: Plan, body: RenderedMarkdown, model: SiteIndex, pieces: FeedPieces) throws
+    -> [OutputFile]
+  {
     let path = SiteURLs.plan(plan.id)
     var context = planSummary(plan, model: model)
     context["bodyHTML"] = body.html
     context["hasBody"] = !body.html.isEmpty
-    context["timeline"] = plan.timelineInOrder(zone: zone).map { entryContext($0, plan: plan) }
+    let facts = model.facts[plan.id]!
+    context["timeline"] = zip(facts.ordered, facts.starts).map { entryContext($0.0, start: $0.1) }
     context["documents"] = plan.documents.map { d in
       [
         "title": d.title, "external": d.isExternal,
@@ -40,9 +43,8 @@ extension SiteRenderer {
     }
     context["tags"] = plan.tags
     context["hasTags"] = !plan.tags.isEmpty
-    let dates = publicationDates(plan)
-    context["published"] = ["text": t.day(dates.published), "iso": dates.published.description]
-    context["updated"] = ["text": t.day(dates.updated), "iso": dates.updated.description]
+    context["published"] = ["text": t.day(facts.published), "iso": facts.published.description]
+    context["updated"] = ["text": t.day(facts.updated), "iso": facts.updated.description]
     context["feedbackForm"] = feedbackForm(plan, model: model)
     context["subscribe"] = [subscription(kind: "plan", name: plan.title, path: path, hasFeed: false)]
     let history = historyContext(plan)
@@ -56,20 +58,35 @@ extension SiteRenderer {
     }
     let municipality = site.municipality(plan.municipalityID)
     let feeds: [[String: Any]] = [
-      ["title": t.format("feed_of", ["name": municipality?.name ?? plan.municipalityID]),
-       "url": urls.absolute("\(plan.municipalityID)/feed.xml"), "type": "application/rss+xml"]
+      [
+        "title": t.format("feed_of", ["name": municipality?.name ?? plan.municipalityID]),
+        "url": urls.absolute("\(plan.municipalityID)/feed.xml"), "type": "application/rss+xml",
+      ]
     ]
     let html = try page(
-      "plan", path: path, title: plan.title, description: plan.summary, feeds: feeds, extra: ["plan": context])
+      "plan", path: path, title: plan.title, description: plan.summary, feeds: feeds, extra: ["plan": context]
+    )
+    var planModel = model
+    planModel.pieces[plan.id] = pieces
     let calendar = calendarFile(
-      path: path + "calendar.ics", name: "\(plan.title) – \(site.settings.title)", plans: [plan])
+      path: path + "calendar.ics", name: "\(plan.title) – \(site.settings.title)", plans: [plan],
+      model: planModel)
     return [html, calendar]
   }
 
-  /// The fields every list of plans shows.
+  /// The context of the plan-card template, with the translations it may use.
+  func cardContext(_ plan: Plan, model: SiteIndex) -> [String: Any] {
+    var c = planSummary(plan, model: model)
+    c["t"] = t.templateStrings
+    c["base"] = urls.basePath
+    return c
+  }
+
+  /// The fields every list of plans shows; `card` is the plan-card template rendered once per plan.
   func planSummary(_ plan: Plan, model: SiteIndex) -> [String: Any] {
     let municipality = site.municipality(plan.municipalityID)
-    let status = model.statuses[plan.id] ?? nil
+    let facts = model.facts[plan.id]!
+    let status = facts.status
     var villages: [[String: Any]] = []
     for v in plan.villageIDs {
       let name = municipality?.village(v)?.name ?? v
@@ -94,27 +111,28 @@ extension SiteRenderer {
       "cancelled": status == .cancelled,
       "draft": plan.draft,
     ]
-    if let f = plan.feedback {
-      let state = f.state(at: now, in: zone)
+    if let card = model.cards[plan.id] { context["card"] = card }
+    if let f = plan.feedback, let state = facts.feedback {
       let text: String
       switch state {
       case .open: text = t.format("feedback_open_until", ["date": t.day(f.closes, form: .until)])
       case .upcoming: text = t.format("feedback_opens_on", ["date": t.day(f.opens, form: .on)])
       case .closed: text = t.format("feedback_closed_on", ["date": t.day(f.closes, form: .on)])
       }
-      context["feedback"] = [
-        "state": state.rawValue, "open": state == .open, "upcoming": state == .upcoming, "closed": state == .closed,
-        "text": text, "opens": f.opens.description, "closes": f.closes.description,
-      ] as [String: Any]
+      context["feedback"] =
+        [
+          "state": state.rawValue, "open": state == .open, "upcoming": state == .upcoming,
+          "closed": state == .closed,
+          "text": text, "opens": f.opens.description, "closes": f.closes.description,
+        ] as [String: Any]
     }
-    if let next = plan.timelineInOrder(zone: zone).first(where: { $0.date.start(in: zone) > now }) {
+    if let next = facts.next(after: now) {
       context["next"] = ["date": dateText(next.date), "iso": isoDate(next.date), "title": next.title]
     }
     return context
   }
 
-  func entryContext(_ e: TimelineEntry, plan: Plan) -> [String: Any] {
-    let start = e.date.start(in: zone)
+  func entryContext(_ e: TimelineEntry, start: Date) -> [String: Any] {
     var c = KaasaSite.context([
       "key": e.key,
       "anchor": "e-\(e.key)",
@@ -171,18 +189,6 @@ extension SiteRenderer {
       if let commitBase { item["url"] = commitBase + c.hash }
       return item
     }
-  }
-
-  /// First publication and last update: from git when known, else from the timeline.
-  func publicationDates(_ plan: Plan) -> (published: LocalDate, updated: LocalDate) {
-    if let h = history.plans[plan.file], let p = h.published, let u = h.updated {
-      return (LocalDate(p, in: zone), LocalDate(u, in: zone))
-    }
-    let entries = plan.timelineInOrder(zone: zone)
-    let past = entries.filter { $0.date.start(in: zone) <= now }
-    let published = (past.first ?? entries.first!).date.localDay(in: zone)
-    let updated = (past.last ?? entries.first!).date.localDay(in: zone)
-    return (published, max(published, updated))
   }
 
   // MARK: Formatting

@@ -26,7 +26,9 @@ public struct SiteRenderer: Sendable {
   /// Source folder of content/files, for copying.
   let filesDirectory: String
 
-  public init(site: Site, theme: Theme, options: RenderOptions, history: SiteHistory = .none, filesDirectory: String) {
+  public init(
+    site: Site, theme: Theme, options: RenderOptions, history: SiteHistory = .none, filesDirectory: String
+  ) {
     var site = site
     if !options.includeDrafts { site.plans.removeAll { $0.draft } }
     self.site = site
@@ -43,26 +45,46 @@ public struct SiteRenderer: Sendable {
 
   /// Every file of the site, sorted by path.
   public func render() throws -> [OutputFile] {
-    let rendered = renderPlanBodies()
-    let model = SiteIndex(site: site, zone: zone, now: now)
-    var files: [OutputFile] = []
-    let planFiles = Mutex<[[OutputFile]]>(Array(repeating: [], count: site.plans.count))
-    let failure = Mutex<(any Error)?>(nil)
-    DispatchQueue.concurrentPerform(iterations: site.plans.count) { i in
-      do {
-        let out = try renderPlan(site.plans[i], body: rendered[i], model: model)
-        planFiles.withLock { $0[i] = out }
-      } catch {
-        failure.withLock { $0 = error }
-      }
+    let bodies = renderPlanBodies()
+    let base = SiteIndex(site: site, zone: zone, now: now, history: history)
+    // Per plan, in parallel: its page and calendar, plus the card and feed pieces the lists reuse.
+    let plans = site.plans
+    let perPlan = try parallelMap(plans.indices) { i -> PlanOutput in
+      let plan = plans[i]
+      let facts = base.facts[plan.id]!
+      let pieces = feedPieces(plan, facts: facts)
+      let card = try theme.render("plan-card", cardContext(plan, model: base))
+      let files = try renderPlan(plan, body: bodies[i], model: base, pieces: pieces)
+      return PlanOutput(files: files, pieces: pieces, card: card)
     }
-    if let error = failure.withLock({ $0 }) { throw error }
-    files += planFiles.withLock { $0 }.flatMap { $0 }
-    files += try renderAreas(model: model)
-    files += try renderSiteWide(model: model)
+    var model = base
+    for (plan, out) in zip(plans, perPlan) {
+      model.pieces[plan.id] = out.pieces
+      model.cards[plan.id] = out.card
+    }
+    let shared = model
+    let jobs = areaJobs(model: shared) + siteWideJobs(model: shared)
+    let aggregates = try parallelMap(jobs.indices) { try jobs[$0]() }
+    var files = perPlan.flatMap(\.files) + aggregates.flatMap { $0 }
     files += site.files.map { OutputFile(path: "files/\($0)", copyOf: filesDirectory + "/" + $0) }
     files += theme.assets.map { OutputFile(path: $0.path, bytes: $0.data) }
     return files.sorted { $0.path < $1.path }
+  }
+
+  /// Maps on all cores, keeping the order; the first error thrown is rethrown.
+  func parallelMap<T: Sendable>(_ indices: Range<Int>, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+    let results = Mutex<[T?]>(Array(repeating: nil, count: indices.count))
+    let failure = Mutex<(any Error)?>(nil)
+    DispatchQueue.concurrentPerform(iterations: indices.count) { i in
+      do {
+        let value = try body(indices.lowerBound + i)
+        results.withLock { $0[i] = value }
+      } catch {
+        failure.withLock { $0 = $0 ?? error }
+      }
+    }
+    if let error = failure.withLock({ $0 }) { throw error }
+    return results.withLock { $0 }.map { $0! }
   }
 
   /// cmark runs behind its own lock; doing every body first keeps the parallel part free of it.
@@ -73,8 +95,10 @@ public struct SiteRenderer: Sendable {
 
   // MARK: Pages
 
-  func page(_ template: String, path: String, title: String, description: String?, feeds: [[String: Any]] = [],
-            extra: [String: Any]) throws -> OutputFile {
+  func page(
+    _ template: String, path: String, title: String, description: String?, feeds: [[String: Any]] = [],
+    extra: [String: Any]
+  ) throws -> OutputFile {
     var context = baseContext(path: path, title: title, description: description, feeds: feeds)
     for (k, v) in extra { context[k] = v }
     let html = try theme.render(template, context)
@@ -82,7 +106,8 @@ public struct SiteRenderer: Sendable {
     return OutputFile(path: file, text: html)
   }
 
-  func baseContext(path: String, title: String, description: String?, feeds: [[String: Any]]) -> [String: Any] {
+  func baseContext(path: String, title: String, description: String?, feeds: [[String: Any]]) -> [String: Any]
+  {
     let siteFeeds: [[String: Any]] = [
       ["title": t["feed_site"], "url": urls.absolute("feed.xml"), "type": "application/rss+xml"]
     ]
@@ -125,26 +150,81 @@ public struct SiteRenderer: Sendable {
   }
 }
 
-/// Plans grouped for lookups that would otherwise scan every plan per village.
+/// What the renderer needs to know of each plan at "now", worked out once: timelines sorted with their
+/// instants, status, feedback state and publication dates. Dates through `Calendar` are not cheap.
+struct PlanFacts: Sendable {
+  let ordered: [TimelineEntry]
+  /// Start instants, aligned with `ordered`.
+  let starts: [Date]
+  let status: Stage?
+  let feedback: FeedbackState?
+  let published: LocalDate
+  let updated: LocalDate
+
+  init(_ plan: Plan, zone: TimeZone, now: Date, history: PlanHistory?) {
+    let pairs = plan.timeline.enumerated().map {
+      (offset: $0.offset, entry: $0.element, start: $0.element.date.start(in: zone))
+    }
+    .sorted { $0.start != $1.start ? $0.start < $1.start : $0.offset < $1.offset }
+    ordered = pairs.map(\.entry)
+    starts = pairs.map(\.start)
+    if let s = plan.statusOverride {
+      status = s
+    } else {
+      let staged = pairs.filter { $0.entry.stage != nil }
+      status = (staged.last { $0.start <= now } ?? staged.first)?.entry.stage
+    }
+    feedback = plan.feedback?.state(at: now, in: zone)
+    if let h = history, let p = h.published, let u = h.updated {
+      published = LocalDate(p, in: zone)
+      updated = LocalDate(u, in: zone)
+    } else if let first = pairs.first {
+      let past = pairs.filter { $0.start <= now }
+      published = (past.first ?? first).entry.date.localDay(in: zone)
+      updated = max(published, (past.last ?? first).entry.date.localDay(in: zone))
+    } else {
+      published = LocalDate(now, in: zone)
+      updated = published
+    }
+  }
+
+  /// The first entry after now.
+  func next(after now: Date) -> TimelineEntry? {
+    starts.firstIndex { $0 > now }.map { ordered[$0] }
+  }
+}
+
+/// Plans grouped for lookups that would otherwise scan every plan per village, and their facts.
 struct SiteIndex: Sendable {
   let byMunicipality: [String: [Plan]]
   /// Plans naming a village, by "municipality/village".
   let byVillage: [String: [Plan]]
-  let statuses: [String: Stage]
+  let facts: [String: PlanFacts]
+  /// Filled in after the per-plan pass.
+  var pieces: [String: FeedPieces] = [:]
+  var cards: [String: String] = [:]
 
-  init(site: Site, zone: TimeZone, now: Date) {
+  init(site: Site, zone: TimeZone, now: Date, history: SiteHistory) {
     var m: [String: [Plan]] = [:]
     var v: [String: [Plan]] = [:]
-    var s: [String: Stage] = [:]
     for p in site.plans {
       m[p.municipalityID, default: []].append(p)
       for village in Set(p.villageIDs) { v["\(p.municipalityID)/\(village)", default: []].append(p) }
-      s[p.id] = p.status(at: now, in: zone)
     }
     byMunicipality = m
     byVillage = v
-    statuses = s
+    let plans = site.plans
+    let computed = Mutex<[PlanFacts?]>(Array(repeating: nil, count: plans.count))
+    DispatchQueue.concurrentPerform(iterations: plans.count) { i in
+      let f = PlanFacts(plans[i], zone: zone, now: now, history: history.plans[plans[i].file])
+      computed.withLock { $0[i] = f }
+    }
+    let all = computed.withLock { $0 }
+    facts = Dictionary(zip(plans.map(\.id), all.map { $0! }), uniquingKeysWith: { a, _ in a })
   }
+
+  func status(_ plan: Plan) -> Stage? { facts[plan.id]?.status }
+  func pieces(_ plan: Plan) -> FeedPieces { pieces[plan.id]! }
 
   func plans(municipality: String) -> [Plan] { byMunicipality[municipality] ?? [] }
 
@@ -164,4 +244,14 @@ func context(_ values: [String: Any?]) -> [String: Any] {
     if let s = value as? String, s.isEmpty { return nil }
     return value
   }
+}
+
+/// A piece of rendering that can run on any core.
+typealias Job = @Sendable () throws -> [OutputFile]
+
+/// What rendering one plan produced.
+struct PlanOutput: Sendable {
+  let files: [OutputFile]
+  let pieces: FeedPieces
+  let card: String
 }

@@ -7,20 +7,32 @@ extension SiteRenderer {
   static let latestUpdates = 10
 
   /// Home, plans index, free pages, 404, thank-you page, feeds of the whole site, sitemap and machine files.
-  func renderSiteWide(model: SiteIndex) throws -> [OutputFile] {
-    var files: [OutputFile] = []
+  func siteWideJobs(model: SiteIndex) -> [Job] {
     let title = site.settings.title
-    files.append(
-      rssFile(path: "feed.xml", pagePath: "", title: title, description: site.settings.description ?? title, plans: site.plans))
-    files.append(calendarFile(path: "calendar.ics", name: title, plans: site.plans))
-    files.append(try home(model: model))
-    files.append(try plansIndex(model: model))
+    return [
+      {
+        [
+          rssFile(
+            path: "feed.xml", pagePath: "", title: title, description: site.settings.description ?? title,
+            plans: site.plans, model: model)
+        ]
+      },
+      { [calendarFile(path: "calendar.ics", name: title, plans: site.plans, model: model)] },
+      { [try home(model: model)] },
+      { [try plansIndex(model: model)] },
+      { try otherPages(model: model) },
+    ]
+  }
+
+  func otherPages(model: SiteIndex) throws -> [OutputFile] {
+    var files: [OutputFile] = []
     let pageOptions = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 2)
     for p in site.pages {
       let body = Markdown.render(p.body, options: pageOptions)
       files.append(
-        try page("page", path: "\(p.slug)/", title: p.title, description: nil,
-                 extra: ["content": ["title": p.title, "bodyHTML": body.html]]))
+        try page(
+          "page", path: "\(p.slug)/", title: p.title, description: nil,
+          extra: ["content": ["title": p.title, "bodyHTML": body.html]]))
     }
     var notFound = try page("404", path: "404.html", title: t["notfound_title"], description: nil, extra: [:])
     notFound.path = "404.html"
@@ -28,22 +40,27 @@ extension SiteRenderer {
     files.append(try page("thanks", path: "thanks/", title: t["thanks_title"], description: nil, extra: [:]))
     files.append(OutputFile(path: "plans.json", text: plansJSON(model: model)))
     files.append(OutputFile(path: "site.json", text: siteJSON()))
-    files.append(OutputFile(path: "sitemap.xml", text: sitemap()))
-    files.append(OutputFile(path: "robots.txt", text: "User-agent: *\nAllow: /\nDisallow: \(urls.basePath)thanks/\n\nSitemap: \(urls.absolute("sitemap.xml"))\n"))
+    files.append(OutputFile(path: "sitemap.xml", text: sitemap(model: model)))
+    files.append(
+      OutputFile(
+        path: "robots.txt",
+        text:
+          "User-agent: *\nAllow: /\nDisallow: \(urls.basePath)thanks/\n\nSitemap: \(urls.absolute("sitemap.xml"))\n"
+      ))
     files.append(OutputFile(path: "_headers", text: HostHints.netlifyHeaders(basePath: urls.basePath)))
     return files
   }
 
   func home(model: SiteIndex) throws -> OutputFile {
-    let open = site.plans.filter { $0.feedbackState(at: now, in: zone) == .open }
+    let open = site.plans.filter { model.facts[$0.id]?.feedback == .open }
       .sorted { ($0.feedback!.closes, $0.id) < ($1.feedback!.closes, $1.id) }
     let horizon = now.addingTimeInterval(TimeInterval(Self.upcomingDays * 86_400))
     var upcoming: [(Date, String, [String: Any])] = []
     var latest: [(Date, String, [String: Any])] = []
     for plan in site.plans {
-      for e in plan.timeline {
-        let start = e.date.start(in: zone)
-        var item = entryContext(e, plan: plan)
+      let facts = model.facts[plan.id]!
+      for (e, start) in zip(facts.ordered, facts.starts) {
+        var item = entryContext(e, start: start)
         item["plan"] = ["title": plan.title, "url": urls.link(SiteURLs.plan(plan.id))]
         item["link"] = urls.link(SiteURLs.plan(plan.id)) + "#e-\(e.key)"
         item["municipality"] = site.municipality(plan.municipalityID)?.name ?? ""
@@ -63,21 +80,28 @@ extension SiteRenderer {
       "upcomingHeading": t.format("home_upcoming", ["days": String(Self.upcomingDays)]),
       "subscribe": [subscription(kind: "site", name: site.settings.title, path: "", hasFeed: true)],
     ]
-    return try page("home", path: "", title: site.settings.title, description: site.settings.description, extra: ["home": context])
+    return try page(
+      "home", path: "", title: site.settings.title, description: site.settings.description,
+      extra: ["home": context])
   }
 
   func plansIndex(model: SiteIndex) throws -> OutputFile {
     let groups: [[String: Any]] = site.municipalities.map { m in
       let plans = model.plans(municipality: m.id)
-      return ["name": m.name, "id": m.id, "url": urls.link(SiteURLs.municipality(m.id)),
-              "plans": plans.map { planSummary($0, model: model) }, "hasPlans": !plans.isEmpty]
+      return [
+        "name": m.name, "id": m.id, "url": urls.link(SiteURLs.municipality(m.id)),
+        "plans": plans.map { planSummary($0, model: model) }, "hasPlans": !plans.isEmpty,
+      ]
     }
-    let statuses = Stage.allCases.filter { s in model.statuses.values.contains(s) }
+    let present = Set(model.facts.values.compactMap(\.status))
+    let statuses = Stage.allCases.filter { present.contains($0) }
     let types = PlanType.allCases.filter { ty in site.plans.contains { $0.type == ty } }
     let filters: [String: Any] = [
       "municipalities": site.municipalities.map { m in
-        ["id": m.id, "name": m.name,
-         "villages": m.villages.map { ["id": "\(m.id)/\($0.id)", "name": $0.name] }] as [String: Any]
+        [
+          "id": m.id, "name": m.name,
+          "villages": m.villages.map { ["id": "\(m.id)/\($0.id)", "name": $0.name] },
+        ] as [String: Any]
       },
       "types": types.map { ["id": $0.rawValue, "name": t["type_\($0.rawValue)"]] },
       "statuses": statuses.map { ["id": $0.rawValue, "name": t["stage_\($0.rawValue)"]] },
@@ -98,18 +122,22 @@ extension SiteRenderer {
         "municipality": plan.municipalityID,
         "municipalityName": m?.name ?? plan.municipalityID,
         "villages": plan.villageIDs.map { ["id": $0, "name": m?.village($0)?.name ?? $0] },
+        // What the feedback form offers: a plan of the whole municipality concerns each of its villages.
+        "feedbackVillages": (plan.isMunicipalityWide ? m?.villages.map(\.id) ?? [] : plan.villageIDs).map {
+          ["id": $0, "name": m?.village($0)?.name ?? $0]
+        },
         "type": plan.type.rawValue,
-        "status": (model.statuses[plan.id] ?? nil)?.rawValue ?? NSNull(),
+        "status": model.status(plan)?.rawValue ?? NSNull(),
         "calendar": urls.absolute(SiteURLs.plan(plan.id) + "calendar.ics"),
       ]
-      let dates = publicationDates(plan)
-      item["published"] = dates.published.description
-      item["updated"] = dates.updated.description
+      let facts = model.facts[plan.id]!
+      item["published"] = facts.published.description
+      item["updated"] = facts.updated.description
       if let f = plan.feedback {
         item["feedback"] = [
           "opens": f.opens.description, "closes": f.closes.description,
           "opensAt": iso8601(f.start(in: zone)), "closesAt": iso8601(f.end(in: zone)),
-          "state": f.state(at: now, in: zone).rawValue,
+          "state": model.facts[plan.id]!.feedback!.rawValue,
         ]
       } else {
         item["feedback"] = NSNull()
@@ -129,12 +157,14 @@ extension SiteRenderer {
   }
 
   func json(_ value: Any) -> String {
-    let data = (try? JSONSerialization.data(
-      withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
+    let data =
+      (try? JSONSerialization.data(
+        withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
+      ?? Data("null".utf8)
     return String(decoding: data, as: UTF8.self) + "\n"
   }
 
-  func sitemap() -> String {
+  func sitemap(model: SiteIndex) -> String {
     var paths = ["", "plans/"]
     paths += site.plans.map { SiteURLs.plan($0.id) }
     for m in site.municipalities {
@@ -143,8 +173,9 @@ extension SiteRenderer {
     }
     paths += site.pages.map { "\($0.slug)/" }
     var lastmod: [String: String] = [:]
-    for p in site.plans { lastmod[SiteURLs.plan(p.id)] = publicationDates(p).updated.description }
-    var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+    for p in site.plans { lastmod[SiteURLs.plan(p.id)] = model.facts[p.id]!.updated.description }
+    var xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
     for p in paths {
       xml += "  <url><loc>\(HTMLText.escape(urls.absolute(p)))</loc>"
       if let l = lastmod[p] { xml += "<lastmod>\(l)</lastmod>" }

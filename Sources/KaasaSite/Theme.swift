@@ -17,7 +17,9 @@ public struct Theme: Sendable {
   public var files: [String: Data]
 
   /// Loads the theme `name` for `language` from `siteDirectory/themes/`, over the built-in default.
-  public static func load(name: String, language: SiteLanguage, siteDirectory: URL) throws(ThemeError) -> Theme {
+  public static func load(name: String, language: SiteLanguage, siteDirectory: URL) throws(ThemeError)
+    -> Theme
+  {
     var files = DefaultTheme.files.mapValues { Data($0.utf8) }
     var translationLayers: [String: [Data]] = [:]
     let overrides = [
@@ -26,7 +28,9 @@ public struct Theme: Sendable {
     ]
     for dir in name == "default" ? [overrides[0]] : overrides {
       for rel in walk(dir) {
-        guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(rel).path) else { continue }
+        guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(rel).path) else {
+          continue
+        }
         // Translations override key by key, so a site can change one sentence and keep the rest.
         if rel.hasPrefix("i18n/") && files[rel] != nil {
           translationLayers[rel, default: []].append(data)
@@ -67,7 +71,9 @@ public struct Theme: Sendable {
     // A key missing in a translation falls back to Estonian rather than leaving a hole in the page.
     for (k, v) in fallback where table[k] == nil { table[k] = v }
     self.strings = Translations(language: language, table: table)
-    self.assets = files.filter { $0.key.hasPrefix("assets/") }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    self.assets = files.filter { $0.key.hasPrefix("assets/") }.sorted { $0.key < $1.key }.map {
+      ($0.key, $0.value)
+    }
   }
 
   static func parseStrings(_ data: Data, path: String) throws(ThemeError) -> [String: TranslationValue] {
@@ -90,7 +96,9 @@ public struct Theme: Sendable {
   }
 
   public func render(_ template: String, _ context: [String: Any]) throws(ThemeError) -> String {
-    guard let html = library.render(context, withTemplate: template) else { throw .missing("templates/\(template).mustache") }
+    guard let html = library.render(context, withTemplate: template) else {
+      throw .missing("templates/\(template).mustache")
+    }
     return html
   }
 
@@ -131,31 +139,46 @@ public enum TranslationValue: Sendable, Hashable {
 
 /// UI strings of one language, and the date formats that go with them.
 public struct Translations: Sendable {
-  public var language: SiteLanguage
-  public var table: [String: TranslationValue]
+  public let language: SiteLanguage
+  public let table: [String: TranslationValue]
+  /// The flat text entries, for templates (`{{t.key}}`); made once, as every page needs them.
+  public let templateStrings: [String: String]
+
+  public init(language: SiteLanguage, table: [String: TranslationValue]) {
+    self.language = language
+    self.table = table
+    var strings: [String: String] = [:]
+    for (k, v) in table { if case .text(let s) = v { strings[k] = s } }
+    self.templateStrings = strings
+  }
 
   public subscript(_ key: String) -> String {
     if case .text(let s)? = table[key] { return s }
     return key
   }
 
-  /// `"{date}"`-style placeholders filled in.
+  /// `"{date}"`-style placeholders filled in; unknown placeholders stay as they are.
   public func format(_ key: String, _ values: [String: String]) -> String {
-    var s = self[key]
-    for (k, v) in values { s = s.replacingOccurrences(of: "{\(k)}", with: v) }
-    return s
+    let pattern = self[key]
+    guard pattern.utf8.contains(UInt8(ascii: "{")) else { return pattern }
+    var out = ""
+    var rest = Substring(pattern)
+    while let open = rest.firstIndex(of: "{") {
+      out += rest[..<open]
+      guard let close = rest[open...].firstIndex(of: "}") else {
+        rest = rest[open...]
+        break
+      }
+      let name = String(rest[rest.index(after: open)..<close])
+      out += values[name] ?? String(rest[open...close])
+      rest = rest[rest.index(after: close)...]
+    }
+    return out + rest
   }
 
   func list(_ key: String) -> [String] {
     if case .list(let l)? = table[key] { return l }
     return []
-  }
-
-  /// The flat text entries, for templates (`{{t.key}}`).
-  public var templateStrings: [String: String] {
-    var out: [String: String] = [:]
-    for (k, v) in table { if case .text(let s) = v { out[k] = s } }
-    return out
   }
 
   /// Month-name forms: the plain date, "on" a date, "until" a date (Estonian and Russian inflect them).

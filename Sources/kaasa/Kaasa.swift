@@ -7,9 +7,10 @@ import KaasaSite
 struct Kaasa: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kaasa",
-    abstract: "Publish municipal plans before decisions: check content, build the site, serve and receive feedback.",
+    abstract:
+      "Publish municipal plans before decisions: check content, build the site, serve and receive feedback.",
     version: "1.0.0",
-    subcommands: [Check.self, Build.self, New.self])
+    subcommands: [Check.self, Build.self, Serve.self, New.self, Feedback.self])
 
   /// Usage errors exit with 2 (ArgumentParser's default is 64), so CI can tell them from content errors.
   static func main() async {
@@ -50,7 +51,9 @@ struct Check: ParsableCommand {
 
   @OptionGroup var siteOptions: SiteOptions
 
-  @Option(help: "text, json (an array), github (GitHub Actions annotations) or gitlab (a GitLab code quality report).")
+  @Option(
+    help:
+      "text, json (an array), github (GitHub Actions annotations) or gitlab (a GitLab code quality report).")
   var format: Format = .text
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -107,14 +110,16 @@ struct Build: ParsableCommand {
   func validate() throws {
     if let baseURL {
       guard let u = URL(string: baseURL), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
-        throw ValidationError("--base-url must be an absolute http(s) address such as https://plaanid.example.ee/")
+        throw ValidationError(
+          "--base-url must be an absolute http(s) address such as https://plaanid.example.ee/")
       }
     }
   }
 
   func run() throws {
     let start = Date()
-    let outputURL = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
+    let outputURL =
+      output.map { URL(fileURLWithPath: $0, isDirectory: true) }
       ?? siteOptions.siteURL.appendingPathComponent("output", isDirectory: true)
     var base: URL?
     if let baseURL { base = URL(string: baseURL.hasSuffix("/") ? baseURL : baseURL + "/") }

@@ -39,7 +39,10 @@ struct LoadTests {
     #expect(plan.budget == Budget(amount: 120000, currency: "EUR"))
     #expect(plan.contact?.phone == "+372 5555 0000")
     #expect(plan.location?.point == GeoPoint(latitude: 58.808, longitude: 26.745))
-    #expect(plan.feedback == FeedbackWindow(opens: LocalDate(year: 2026, month: 12, day: 1), closes: LocalDate(year: 2026, month: 12, day: 31)))
+    #expect(
+      plan.feedback
+        == FeedbackWindow(
+          opens: LocalDate(year: 2026, month: 12, day: 1), closes: LocalDate(year: 2026, month: 12, day: 31)))
     #expect(plan.timeline.map(\.key) == ["idee-tutvustati", "avalik-arutelu", "avalik-arutelu-2", "otsus"])
     #expect(plan.timeline[1].kind == .meeting)
     #expect(plan.timeline[1].location == "Torma rahvamaja")
@@ -64,7 +67,8 @@ struct LoadTests {
     defer { s.remove() }
     var plan = try #require(s.load().site?.plans.first)
     let at = { (text: String) in try #require(try EventDate.parse(text)).start(in: tallinn) }
-    #expect(plan.status(at: try at("2026-11-01"), in: tallinn) == .idea)  // nothing happened yet: earliest staged
+    // Nothing has happened yet: the earliest staged entry's stage.
+    #expect(plan.status(at: try at("2026-11-01"), in: tallinn) == .idea)
     #expect(plan.status(at: try at("2026-12-10T17:59"), in: tallinn) == .idea)
     #expect(plan.status(at: try at("2026-12-10T18:00"), in: tallinn) == .consultation)
     #expect(plan.status(at: try at("2027-02-01"), in: tallinn) == .consultation)
@@ -73,7 +77,8 @@ struct LoadTests {
   }
 
   @Test func feedbackWindowIsInclusiveInSiteZone() throws {
-    let w = FeedbackWindow(opens: LocalDate(year: 2026, month: 12, day: 1), closes: LocalDate(year: 2026, month: 12, day: 31))
+    let w = FeedbackWindow(
+      opens: LocalDate(year: 2026, month: 12, day: 1), closes: LocalDate(year: 2026, month: 12, day: 31))
     let at = { (text: String) in try #require(try EventDate.parse(text)).start(in: tallinn) }
     #expect(w.state(at: try at("2026-11-30T23:59:59"), in: tallinn) == .upcoming)
     #expect(w.state(at: try at("2026-12-01T00:00"), in: tallinn) == .open)
@@ -89,23 +94,34 @@ struct LoadTests {
     #expect(throws: DateProblem.self) { try EventDate.parse("2026-02-29") }
     #expect(throws: DateProblem.self) { try EventDate.parse("2026-12-10T24:00") }
     #expect(try EventDate.parse("10.12.2026") == nil)
-    #expect(try EventDate.parse("2026-12-10 18:00") == .local(LocalDateTime(date: LocalDate(year: 2026, month: 12, day: 10), hour: 18, minute: 0, second: 0)))
+    #expect(
+      try EventDate.parse("2026-12-10 18:00")
+        == .local(
+          LocalDateTime(date: LocalDate(year: 2026, month: 12, day: 10), hour: 18, minute: 0, second: 0)))
     let utc = try #require(try EventDate.parse("2026-12-10T16:00:00Z"))
     #expect(utc.start(in: tallinn) == Date(timeIntervalSince1970: 1_796_918_400))
   }
 
   @Test func nowResolution() throws {
     let env = ["SOURCE_DATE_EPOCH": "1796076000"]
-    #expect(try Now.resolve(option: "2026-12-01", environment: [:], zone: tallinn) == Date(timeIntervalSince1970: 1_796_076_000))
-    #expect(try Now.resolve(option: nil, environment: env, zone: tallinn) == Date(timeIntervalSince1970: 1_796_076_000))
-    #expect(try Now.resolve(option: nil, environment: [:], zone: tallinn, clock: { Date(timeIntervalSince1970: 5) }) == Date(timeIntervalSince1970: 5))
+    #expect(
+      try Now.resolve(option: "2026-12-01", environment: [:], zone: tallinn)
+        == Date(timeIntervalSince1970: 1_796_076_000))
+    #expect(
+      try Now.resolve(option: nil, environment: env, zone: tallinn)
+        == Date(timeIntervalSince1970: 1_796_076_000))
+    #expect(
+      try Now.resolve(option: nil, environment: [:], zone: tallinn, clock: { Date(timeIntervalSince1970: 5) })
+        == Date(timeIntervalSince1970: 5))
     #expect(throws: NowError.self) { try Now.resolve(option: "tomorrow", environment: [:], zone: tallinn) }
   }
 
   @Test func slugs() {
     #expect(Slug.make("Põltsamaa jõe äärne kergliiklustee") == "poltsamaa-joe-aarne-kergliiklustee")
     #expect(Slug.make("Šokolaadi- ja žürii TÖÖD!") == "sokolaadi-ja-zurii-tood")
-    #expect(Slug.make("Набережная Муствеэ") == "naberezhnaja-mustveje" || Slug.make("Набережная Муствеэ").allSatisfy { $0.isASCII })
+    #expect(
+      Slug.make("Набережная Муствеэ") == "naberezhnaja-mustveje"
+        || Slug.make("Набережная Муствеэ").allSatisfy { $0.isASCII })
     #expect(Slug.isValid("torma-kool-2027"))
     #expect(!Slug.isValid("Torma"))
     #expect(!Slug.isValid("a--b"))

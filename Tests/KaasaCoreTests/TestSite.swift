@@ -52,7 +52,9 @@ struct TestSite {
     """
   }
 
-  init(site: String = TestSite.siteYAML, areas: String = TestSite.areasYAML, files: [String: String] = [:]) throws {
+  init(site: String = TestSite.siteYAML, areas: String = TestSite.areasYAML, files: [String: String] = [:])
+    throws
+  {
     root = FileManager.default.temporaryDirectory.appendingPathComponent("kaasa-test-\(UUID().uuidString)")
     try write("content/site.yml", site)
     try write("content/areas.yml", areas)
@@ -65,7 +67,8 @@ struct TestSite {
 
   func write(_ path: String, _ data: Data) throws {
     let url = root.appendingPathComponent(path)
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try data.write(to: url)
   }
 

@@ -214,7 +214,7 @@ import Testing
               : .date(year: 2026, month: 3, day: 1 + n % 28))
         })
     }
-    let serial = calendars.map(ICalendarWriter.render)
+    let serial = calendars.map { ICalendarWriter.render($0) }
     let parallel = await withTaskGroup(of: (Int, String).self) { group in
       for (index, calendar) in calendars.enumerated() {
         group.addTask { (index, ICalendarWriter.render(calendar)) }
@@ -225,5 +225,62 @@ import Testing
     }
     #expect(parallel == serial)
     #expect(Set(serial).count == calendars.count)
+  }
+}
+
+@Suite("Events and items rendered once and shared")
+struct PreparedPiecesTests {
+  let tallinn = TimeZone(identifier: "Europe/Tallinn")!
+
+  func events() -> [CalendarEvent] {
+    (0..<6).map { i in
+      CalendarEvent(
+        uid: "plan/\(i)@example.ee", stamp: Date(timeIntervalSince1970: 1_796_000_000),
+        summary: "Koosolek \(i); Сход, 🌲 \\ \(String(repeating: "õ", count: 40))",
+        location: "Torma, rahvamaja", url: "https://example.ee/plans/x/#e-\(i)",
+        start: i % 2 == 0
+          ? .dateTime(Date(timeIntervalSince1970: 1_797_000_000 + Double(i) * 86_400 * 40))
+          : .date(year: 2027, month: 3, day: 20 + i),
+        cancelled: i == 5)
+    }
+  }
+
+  @Test func preparedCalendarEqualsDirectRender() {
+    let all = events()
+    let calendar = ICalendar(name: "Torma", timeZone: tallinn, language: "et", events: all)
+    var shell = calendar
+    shell.events = []
+    // Prepared per "plan" (in two groups) and combined, as the site does.
+    let prepared =
+      ICalendarWriter.prepare(Array(all[0..<3]), timeZone: tallinn, language: "et", covering: [])
+      + ICalendarWriter.prepare(Array(all[3...]), timeZone: tallinn, language: "et", covering: [])
+    #expect(ICalendarWriter.render(shell, prepared: prepared) == ICalendarWriter.render(calendar))
+  }
+
+  @Test func preparedFromAnotherZoneIsRenderedAgain() {
+    let all = events()
+    let calendar = ICalendar(name: "Torma", timeZone: tallinn, events: all)
+    var shell = calendar
+    shell.events = []
+    let prepared = ICalendarWriter.prepare(
+      all, timeZone: TimeZone(identifier: "America/New_York")!, language: nil, covering: [])
+    #expect(ICalendarWriter.render(shell, prepared: prepared) == ICalendarWriter.render(calendar))
+  }
+
+  @Test func preparedFeedEqualsDirectRender() {
+    let items = (0..<4).map { i in
+      RSSItem(
+        title: "Plaan — samm \(i) & <b>", link: "https://example.ee/plans/x/#e-\(i)", guid: "x/\(i)",
+        pubDate: Date(timeIntervalSince1970: 1_796_000_000 + Double(i) * 3600), categories: ["teetööd"],
+        description: "<p>Tekst</p>")
+    }
+    let channel = RSSChannel(
+      title: "Torma", link: "https://example.ee/", description: "D", language: "et",
+      selfURL: "https://example.ee/feed.xml", items: items)
+    var shell = channel
+    shell.items = []
+    let prepared = items.map { (pubDate: $0.pubDate, text: RSSWriter.itemText($0)) }
+    #expect(RSSWriter.render(shell, prepared: prepared) == RSSWriter.render(channel))
+    #expect(RSSWriter.render(shell, prepared: []) == RSSWriter.render(shell))
   }
 }

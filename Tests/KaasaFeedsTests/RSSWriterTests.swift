@@ -123,7 +123,7 @@ import Testing
             pubDate: utc(2026, 1 + i, 1 + n % 28, n % 24), categories: ["c\(i)"], description: "<\(n)>")
         })
     }
-    let serial = feeds.map(RSSWriter.render)
+    let serial = feeds.map { RSSWriter.render($0) }
     let parallel = await withTaskGroup(of: (Int, String).self) { group in
       for (index, feed) in feeds.enumerated() { group.addTask { (index, RSSWriter.render(feed)) } }
       var results = [String](repeating: "", count: feeds.count)

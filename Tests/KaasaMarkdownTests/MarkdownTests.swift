@@ -25,14 +25,17 @@ struct MarkdownTests {
   }
 
   @Test func rawHTMLIsNotPassedThrough() {
-    let html = Markdown.render("<script>alert(1)</script>\n\nTekst <b onclick=x>paks</b> [a](javascript:alert(2))\n").html
+    let html = Markdown.render(
+      "<script>alert(1)</script>\n\nTekst <b onclick=x>paks</b> [a](javascript:alert(2))\n"
+    ).html
     #expect(!html.contains("<script"))
     #expect(!html.contains("<b onclick"))
     #expect(!html.contains("javascript:"))
   }
 
   @Test func headingAnchorsAreUniqueAndLevelsShift() {
-    let r = Markdown.render("# Ülevaade\n\n## Põhjused\n\n## Põhjused\n", options: MarkdownOptions(topHeadingLevel: 3))
+    let r = Markdown.render(
+      "# Ülevaade\n\n## Põhjused\n\n## Põhjused\n", options: MarkdownOptions(topHeadingLevel: 3))
     #expect(r.headings.map(\.anchor) == ["ulevaade", "pohjused", "pohjused-2"])
     #expect(r.headings.map(\.level) == [3, 4, 4])
     #expect(r.html.contains("<h3 id=\"ulevaade\">Ülevaade</h3>"))
@@ -40,15 +43,17 @@ struct MarkdownTests {
   }
 
   @Test func filesLinksResolveUnderTheSitePath() {
-    let r = Markdown.render("[Eskiis](files/eskiis.pdf) ![Skeem](files/skeem.png) [Väline](https://example.ee/x)",
-                            options: MarkdownOptions(filesBase: "/plaanid/"))
+    let r = Markdown.render(
+      "[Eskiis](files/eskiis.pdf) ![Skeem](files/skeem.png) [Väline](https://example.ee/x)",
+      options: MarkdownOptions(filesBase: "/plaanid/"))
     #expect(r.html.contains("href=\"/plaanid/files/eskiis.pdf\""))
     #expect(r.html.contains("src=\"/plaanid/files/skeem.png\""))
     #expect(r.html.contains("href=\"https://example.ee/x\""))
   }
 
   @Test func plainTextExcerpt() {
-    #expect(Markdown.render("## Pealkiri\n\n*Rõhk* ja [link](https://x.ee).\n").plainText.contains("Rõhk ja link."))
+    #expect(
+      Markdown.render("## Pealkiri\n\n*Rõhk* ja [link](https://x.ee).\n").plainText.contains("Rõhk ja link."))
   }
 
   /// cmark-gfm's extensions are not thread-safe; the renderer serialises parsing. 256 concurrent

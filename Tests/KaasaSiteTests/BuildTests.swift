@@ -40,7 +40,8 @@ struct BuildTests {
   @Test func sampleSiteWritesTheWholeURLLayout() throws {
     let out = temporaryFolder()
     defer { try? FileManager.default.removeItem(at: out) }
-    let report = try Builder(siteDirectory: repositoryRoot, output: out).build(now: fixedNow("2026-11-26T12:00"))
+    let report = try Builder(siteDirectory: repositoryRoot, output: out).build(
+      now: fixedNow("2026-11-26T12:00"))
     #expect(report.succeeded)
     let files = Set(try snapshot(out).keys)
     let site = try #require(ContentLoader(siteDirectory: repositoryRoot).load().site)
@@ -52,7 +53,9 @@ struct BuildTests {
     for m in site.municipalities {
       expected += ["\(m.id)/index.html", "\(m.id)/feed.xml", "\(m.id)/calendar.ics"]
       for v in m.villages {
-        expected += ["\(m.id)/\(v.id)/index.html", "\(m.id)/\(v.id)/feed.xml", "\(m.id)/\(v.id)/calendar.ics"]
+        expected += [
+          "\(m.id)/\(v.id)/index.html", "\(m.id)/\(v.id)/feed.xml", "\(m.id)/\(v.id)/calendar.ics",
+        ]
       }
     }
     for page in site.pages { expected.append("\(page.slug)/index.html") }
@@ -81,7 +84,8 @@ struct BuildTests {
     let out = site.appendingPathComponent("output")
     defer { try? FileManager.default.removeItem(at: site) }
     try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("content"), to: site.appendingPathComponent("content"))
+    try FileManager.default.copyItem(
+      at: repositoryRoot.appendingPathComponent("content"), to: site.appendingPathComponent("content"))
     let first = try Builder(siteDirectory: site, output: out).build(now: fixedNow("2026-11-26"))
     #expect(first.succeeded)
     let before = try snapshot(out)
@@ -91,7 +95,9 @@ struct BuildTests {
     #expect(!second.succeeded)
     #expect(second.diagnostics.contains { $0.file == "content/plans/broken.md" && $0.severity == .error })
     #expect(try snapshot(out) == before)
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: site.path).filter { $0.hasPrefix(".output") }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: site.path).filter {
+      $0.hasPrefix(".output")
+    }
     #expect(leftovers == [])
   }
 
@@ -111,7 +117,9 @@ struct BuildTests {
     #expect(try state("2026-12-31T23:59") == "open")
     #expect(try state("2027-01-01T00:00") == "closed")
     let open = try s.render(now: "2026-12-15").files.first { $0.path == "plans/tee/index.html" }!.text!
-    #expect(open.contains("<form class=\"feedback-form\" method=\"post\" action=\"https://tagasiside.example.ee/feedback\""))
+    #expect(
+      open.contains(
+        "<form class=\"feedback-form\" method=\"post\" action=\"https://tagasiside.example.ee/feedback\""))
     #expect(open.contains("Tagasiside on avatud 31. detsembrini 2026"))
     let closed = try s.render(now: "2027-01-02").files.first { $0.path == "plans/tee/index.html" }!.text!
     #expect(!closed.contains("<form"))
@@ -124,22 +132,22 @@ struct BuildTests {
     let evil = "<script>alert(1)</script> & \\\"Saare\\\""
     let s = try SiteFixture(plans: [
       "kuri": """
-        ---
-        title: "\(evil)"
-        summary: "<img src=x onerror=alert(2)> \(evil)"
-        municipality: jogeva-vald
-        type: other
-        location: { address: "<b onmouseover=alert(3)>Kooli 2</b>", lat: 58.8, lon: 26.7 }
-        contact: { name: "<script>x</script>", email: "a@example.ee" }
-        feedback: { opens: 2026-11-01, closes: 2026-12-31 }
-        timeline:
-          - { date: 2026-11-20, title: "<script>alert(4)</script>", location: "\\"><svg onload=alert(5)>" }
-        ---
-        Body <script>alert(6)</script> and <iframe src="https://evil.example"></iframe>
+      ---
+      title: "\(evil)"
+      summary: "<img src=x onerror=alert(2)> \(evil)"
+      municipality: jogeva-vald
+      type: other
+      location: { address: "<b onmouseover=alert(3)>Kooli 2</b>", lat: 58.8, lon: 26.7 }
+      contact: { name: "<script>x</script>", email: "a@example.ee" }
+      feedback: { opens: 2026-11-01, closes: 2026-12-31 }
+      timeline:
+        - { date: 2026-11-20, title: "<script>alert(4)</script>", location: "\\"><svg onload=alert(5)>" }
+      ---
+      Body <script>alert(6)</script> and <iframe src="https://evil.example"></iframe>
 
-        [link](javascript:alert(7))
+      [link](javascript:alert(7))
 
-        """
+      """
     ])
     defer { s.remove() }
     let report = try s.render(now: "2026-11-26")
@@ -184,7 +192,8 @@ struct BuildTests {
     #expect(onDisk.sorted() == DefaultTheme.files.keys.sorted(), "run `make embed-theme`")
     for rel in onDisk {
       let text = try String(contentsOf: dir.appendingPathComponent(rel), encoding: .utf8)
-      #expect(DefaultTheme.files[rel] == text, "\(rel) differs from the built-in copy: run `make embed-theme`")
+      #expect(
+        DefaultTheme.files[rel] == text, "\(rel) differs from the built-in copy: run `make embed-theme`")
     }
   }
 
@@ -192,7 +201,8 @@ struct BuildTests {
     let dir = repositoryRoot.appendingPathComponent("themes/default/i18n")
     let et = try Theme.parseStrings(Data(contentsOf: dir.appendingPathComponent("et.yml")), path: "et")
     for lang in ["en", "ru"] {
-      let other = try Theme.parseStrings(Data(contentsOf: dir.appendingPathComponent("\(lang).yml")), path: lang)
+      let other = try Theme.parseStrings(
+        Data(contentsOf: dir.appendingPathComponent("\(lang).yml")), path: lang)
       let missing = Set(et.keys).subtracting(other.keys).subtracting(["months_on", "months_until"])
       #expect(missing == [], "\(lang) lacks \(missing.sorted())")
     }
@@ -223,21 +233,25 @@ struct SiteFixture {
   init(plans: [String: String]) throws {
     try write(
       "content/site.yml",
-      "title: Test\nbaseURL: https://plaanid.example.ee/\nfeedback: { endpoint: https://tagasiside.example.ee/feedback }\n")
+      "title: Test\nbaseURL: https://plaanid.example.ee/\nfeedback: { endpoint: https://tagasiside.example.ee/feedback }\n"
+    )
     try write(
       "content/areas.yml",
-      "municipalities:\n  - id: jogeva-vald\n    name: Jõgeva vald\n    villages:\n      - { id: torma, name: Torma }\n")
+      "municipalities:\n  - id: jogeva-vald\n    name: Jõgeva vald\n    villages:\n      - { id: torma, name: Torma }\n"
+    )
     for (id, text) in plans { try write("content/plans/\(id).md", text) }
   }
 
   func write(_ path: String, _ text: String) throws {
     let url = root.appendingPathComponent(path)
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try Data(text.utf8).write(to: url)
   }
 
   func render(now: String) throws -> Builder.Report {
-    let report = try Builder(siteDirectory: root, output: root.appendingPathComponent("output")).render(now: fixedNow(now))
+    let report = try Builder(siteDirectory: root, output: root.appendingPathComponent("output")).render(
+      now: fixedNow(now))
     #expect(report.succeeded, "\(DiagnosticFormat.text.render(report.diagnostics))")
     return report
   }

@@ -460,7 +460,8 @@ struct GitHistoryTests {
     try repo.write(Self.file, HistorySite.plan(meeting: "2027-03-10T18:00"))
     try repo.commit("Uus plaan", at: "2026-11-20T10:00:00+02:00")
     _ = try build(repo.root)
-    #expect(FileManager.default.fileExists(atPath: repo.root.appendingPathComponent(".kaasa-cache/history").path))
+    #expect(
+      FileManager.default.fileExists(atPath: repo.root.appendingPathComponent(".kaasa-cache/history").path))
     try repo.write(Self.file, HistorySite.plan(meeting: "2027-03-11T18:00"))
     try repo.commit("Arutelu viidi", at: "2026-11-25T10:00:00+02:00")
     _ = try build(repo.root)
@@ -516,10 +517,12 @@ struct GitHistoryTests {
     state.revisions.add(
       CalendarFacts(
         entries: [
-          "a": EntryFacts(date: .local(local), end: .instant(Date(timeIntervalSince1970: 1_804_000_000)), location: "Maja"),
+          "a": EntryFacts(
+            date: .local(local), end: .instant(Date(timeIntervalSince1970: 1_804_000_000)), location: "Maja"),
           "b": EntryFacts(date: .day(LocalDate(year: 2027, month: 1, day: 2)), end: nil, location: nil),
         ],
-        feedback: FeedbackWindow(opens: LocalDate(year: 2027, month: 1, day: 1), closes: LocalDate(year: 2027, month: 1, day: 31)),
+        feedback: FeedbackWindow(
+          opens: LocalDate(year: 2027, month: 1, day: 1), closes: LocalDate(year: 2027, month: 1, day: 31)),
         status: .cancelled, draft: false),
       at: Date(timeIntervalSince1970: 1_795_000_000))
     h.plans["x"] = state
@@ -539,7 +542,9 @@ struct GitHistoryTests {
       options: RenderOptions(now: Date(timeIntervalSince1970: 0)), filesDirectory: s.root.path)
     let formatter = ISO8601DateFormatter()
     formatter.timeZone = TimeZone(identifier: "UTC")!
-    for seconds in stride(from: -2_208_988_800.0, through: 4_102_444_800, by: 9_876_543.0) + [0, 951_782_400, 1_795_000_000] {
+    for seconds in stride(from: -2_208_988_800.0, through: 4_102_444_800, by: 9_876_543.0) + [
+      0, 951_782_400, 1_795_000_000,
+    ] {
       let d = Date(timeIntervalSince1970: seconds)
       #expect(renderer.iso8601(d) == formatter.string(from: d))
     }

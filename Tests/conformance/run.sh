@@ -95,6 +95,7 @@ site_copy "$here/sites/tricky" "$work/site-tricky-moved"
 cp -R "$here/sites/tricky-moved/content/." "$work/site-tricky-moved/content/"
 build tricky-moved "$work/site-tricky-moved"
 
+export KAASA_BINARY="$kaasa"  # for the feedback browser test, which builds and serves its own copy
 counts="$work/counts.json"
 (cd "$here" && "$python" -m pytest "$here" -q --require-inputs \
   --output "et=$work/et" --source "et=$repo" \
