@@ -16,4 +16,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 swift build -c release --product kaasa
-exec python3 Benchmarks/bench.py "$@"
+python3 Benchmarks/bench.py "$@"
+
+# What reading plan history from git adds: 10,000 plans with 50,000 commits (BENCH_HISTORY=0 skips it).
+if [ "${BENCH_HISTORY:-1}" != 0 ]; then
+  echo
+  KAASA="$PWD/.build/release/kaasa" RUNS="${BENCH_RUNS:-3}" bash Benchmarks/history/run.sh
+fi

@@ -47,6 +47,9 @@ seconds() { # command…: wall seconds of one run
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 build() { "$KAASA" build --site "$1" --output "$out" --now 2026-11-26 --quiet; }
+# The time git and the reading of its output took, as `kaasa build` reports it (on a background
+# thread, while the content loads), for a cold and a warm cache.
+git_seconds() { "$KAASA" build --site "$1" --output "$out" --now 2026-11-26 | sed -n 's/.*git history read in \([0-9.]*\) s.*/\1/p'; }
 
 time_plain=$(for _ in $(seq "$RUNS"); do seconds build "$plain"; done | median)
 time_cold=$(for _ in $(seq "$RUNS"); do rm -rf "$repo/.kaasa-cache"; seconds build "$repo"; done | median)
@@ -58,7 +61,10 @@ time_new=$(for i in $(seq "$RUNS"); do
   git -C "$WORK/extra" -c user.name=Bench -c user.email=bench@example.ee commit -q -am "Uus kokkuvõte"
   seconds build "$WORK/extra"
 done | median)
-rm -rf "$WORK/extra" "$out"
+rm -rf "$WORK/extra"
+git_cold=$(for _ in $(seq "$RUNS"); do rm -rf "$repo/.kaasa-cache"; git_seconds "$repo"; done | median)
+git_warm=$(for _ in $(seq "$RUNS"); do git_seconds "$repo"; done | median)
+rm -rf "$out"
 
 printf '%-46s %8s %10s\n' "build of $PLANS plans, $COMMITS commits" "seconds" "added"
 row() { printf '%-46s %8.2f %+10.2f\n' "$1" "$2" "$(awk -v a="$2" -v b="$time_plain" 'BEGIN { print a - b }')"; }
@@ -66,3 +72,5 @@ row "without git (no history)" "$time_plain"
 row "with git, no cache (a fresh clone)" "$time_cold"
 row "with git, cache of the same commit" "$time_warm"
 row "with git, cache and one new commit" "$time_new"
+printf '%-46s %8.2f\n' "reading the history alone, no cache" "$git_cold"
+printf '%-46s %8.2f\n' "reading the history alone, cache of HEAD" "$git_warm"

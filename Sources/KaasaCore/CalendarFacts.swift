@@ -165,10 +165,10 @@ struct RawFacts {
   /// Reads the values as `Decoding` does: trimmed text, empty as missing, entries without a date or
   /// title left out, keys from ids or titles.
   func facts(slugs: inout [String: String]) -> CalendarFacts {
+    // Trimmed as `YAMLReader` trims text.
     func text(_ s: String?) -> String? {
-      guard let s else { return nil }
-      let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
-      return t.isEmpty ? nil : t
+      guard let t = s?.trimmed, !t.isEmpty else { return nil }
+      return t
     }
     func date(_ s: String?) -> EventDate? {
       guard let t = text(s) else { return nil }

@@ -31,7 +31,9 @@ public enum GitHistory {
   public static func start(siteDirectory: URL, cache: URL? = nil) -> PendingHistory {
     let pending = PendingHistory()
     DispatchQueue.global(qos: .userInitiated).async {
-      pending.finish(committed(siteDirectory: siteDirectory, cache: cache))
+      let began = DispatchTime.now().uptimeNanoseconds
+      let result = committed(siteDirectory: siteDirectory, cache: cache)
+      pending.finish(result, seconds: Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9)
     }
     return pending
   }
@@ -173,12 +175,22 @@ public enum GitHistory {
 public final class PendingHistory: Sendable {
   private let done = DispatchSemaphore(value: 0)
   private let result = Mutex<Result<CommittedHistory, GitHistory.Unknown>?>(nil)
+  private let duration = Mutex<Double?>(nil)
 
   init() {}
 
-  func finish(_ value: Result<CommittedHistory, GitHistory.Unknown>) {
+  func finish(_ value: Result<CommittedHistory, GitHistory.Unknown>, seconds: Double) {
     result.withLock { $0 = value }
+    if case .success = value { duration.withLock { $0 = seconds } }
     done.signal()
+  }
+
+  /// How long reading the commits took (it runs while the content loads); nil without history.
+  /// For the tool's report only: nothing in the built site depends on it.
+  public var seconds: Double? {
+    done.wait()
+    done.signal()
+    return duration.withLock { $0 }
   }
 
   /// The history of the plans of `site`, with the working copy counted; waits until git is done.

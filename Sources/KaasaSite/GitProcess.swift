@@ -167,6 +167,13 @@ enum LogParser {
   /// The message's first line; for a merge, the pull or merge request's title that GitHub and GitLab
   /// write below "Merge pull request #12 from …" or "Merge branch 'x' into 'main'".
   static func subject(_ message: String, isMerge: Bool) -> String {
+    if !isMerge || !message.hasPrefix("Merge ") {
+      let first = message.prefix { $0 != "\n" }
+      guard first.first?.isWhitespace == true || first.last?.isWhitespace == true else {
+        return String(first)
+      }
+      return first.trimmingCharacters(in: .whitespaces)
+    }
     let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map {
       $0.trimmingCharacters(in: .whitespaces)
     }

@@ -78,8 +78,8 @@ enum HistoryCache {
         put("1")
         put(Int64(f.sequence))
         put(f.lastModified)
-        put(f.value.window.opens.description)
-        put(f.value.window.closes.description)
+        put(day(f.value.window.opens))
+        put(day(f.value.window.closes))
         put(f.value.status?.rawValue ?? "")
       } else {
         put("")
@@ -148,9 +148,9 @@ enum HistoryCache {
   /// A day, a local time, or `@seconds` for an instant: read back to the same value.
   static func text(_ d: EventDate) -> String {
     switch d {
-    case .day(let day): return day.description
+    case .day(let d): return day(d)
     case .local(let t):
-      return "\(t.date)T\(twoDigits(t.hour)):\(twoDigits(t.minute)):\(twoDigits(t.second))"
+      return "\(day(t.date))T\(twoDigits(t.hour)):\(twoDigits(t.minute)):\(twoDigits(t.second))"
     case .instant(let i): return "@\(Int64(i.timeIntervalSince1970.rounded(.down)))"
     }
   }
@@ -163,6 +163,13 @@ enum HistoryCache {
   }
 
   private static func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+
+  /// `2026-12-01`, without String(format:), which is slow on Linux.
+  private static func day(_ d: LocalDate) -> String {
+    let y = String(d.year)
+    return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + twoDigits(d.month) + "-"
+      + twoDigits(d.day)
+  }
 
   private struct FieldReader {
     let bytes: [UInt8]

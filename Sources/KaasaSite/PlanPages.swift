@@ -175,12 +175,18 @@ extension SiteRenderer {
 
   func historyContext(_ plan: Plan) -> [[String: Any]] {
     guard let h = history.plans[plan.file] else { return [] }
+    // Tens of thousands of commits on a large site: the forge address is worked out once, and a day's
+    // text once per day.
+    let commitBase = site.settings.repository.map { Forge.commitURL(repository: $0, hash: "") }
+    var dayText: [LocalDate: String] = [:]
     return h.commits.reversed().map { c in
+      let day = LocalDate(c.date, in: zone)
+      let text = dayText[day] ?? t.day(day)
+      dayText[day] = text
       var item: [String: Any] = [
-        "date": t.day(LocalDate(c.date, in: zone)), "iso": iso8601(c.date), "subject": c.subject,
-        "hash": String(c.hash.prefix(8)),
+        "date": text, "iso": iso8601(c.date), "subject": c.subject, "hash": String(c.hash.prefix(8)),
       ]
-      if let repo = site.settings.repository { item["url"] = Forge.commitURL(repository: repo, hash: c.hash) }
+      if let commitBase { item["url"] = commitBase + c.hash }
       return item
     }
   }
@@ -231,12 +237,30 @@ extension SiteRenderer {
     }
   }
 
+  /// `2026-11-28T14:45:00Z`, by arithmetic on the seconds (a calendar and String(format:) per call
+  /// cost more than the rest of a history line).
   func iso8601(_ d: Date) -> String {
-    var cal = Calendar(identifier: .gregorian)
-    cal.timeZone = TimeZone(identifier: "UTC")!
-    let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: d)
-    return String(
-      format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    let seconds = Int64(d.timeIntervalSince1970.rounded(.down))
+    var days = seconds / 86_400
+    var rest = seconds % 86_400
+    if rest < 0 {
+      rest += 86_400
+      days -= 1
+    }
+    // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days).
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : String(n) }
+    let y = String(year)
+    return String(repeating: "0", count: max(0, 4 - y.count)) + y
+      + "-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
   }
 
   func coordinate(_ v: Double) -> String {

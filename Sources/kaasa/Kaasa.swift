@@ -156,8 +156,9 @@ struct Build: ParsableCommand {
     if verbose { for f in report.files { print(f.path) } }
     if !quiet {
       let seconds = String(format: "%.2f", Date().timeIntervalSince(start))
+      let git = history.seconds.map { String(format: ", git history read in %.2f s alongside", $0) } ?? ""
       print(
-        "built \(report.pages) pages, \(report.feeds) feeds and calendars (\(report.files.count) files) in \(seconds) s → \(output ?? "output/")"
+        "built \(report.pages) pages, \(report.feeds) feeds and calendars (\(report.files.count) files) in \(seconds) s\(git) → \(output ?? "output/")"
       )
     }
   }

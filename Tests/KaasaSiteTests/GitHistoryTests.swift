@@ -533,6 +533,23 @@ struct GitHistoryTests {
     #expect(HistoryCache.decode(Array(HistoryCache.encode(h).dropLast(3))) == nil)
   }
 
+  @Test func iso8601ByArithmeticMatchesTheCalendar() throws {
+    let s = try SiteFixture(plans: ["tee": SiteFixture.plan(title: "Tee")])
+    defer { s.remove() }
+    let site = try #require(ContentLoader(siteDirectory: s.root).load().site)
+    let renderer = SiteRenderer(
+      site: site, theme: try Theme.load(name: "default", language: .et, siteDirectory: s.root),
+      options: RenderOptions(now: Date(timeIntervalSince1970: 0)), filesDirectory: s.root.path)
+    let formatter = ISO8601DateFormatter()
+    formatter.timeZone = TimeZone(identifier: "UTC")!
+    for seconds in stride(from: -2_208_988_800.0, through: 4_102_444_800, by: 9_876_543.0) + [
+      0, 951_782_400, 1_795_000_000,
+    ] {
+      let d = Date(timeIntervalSince1970: seconds)
+      #expect(renderer.iso8601(d) == formatter.string(from: d))
+    }
+  }
+
   @Test func mergeSubjects() {
     #expect(
       LogParser.subject("Merge pull request #12 from vald/patch-1\n\nArutelu uus aeg\n", isMerge: true)
