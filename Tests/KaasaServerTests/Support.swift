@@ -90,14 +90,22 @@ struct Fixture: Sendable {
     return try await app.test(.live, body)
   }
 
+  /// Opens the SQLite file as a second program would. The server's connection may still be closing
+  /// (its last close checkpoints the WAL under an exclusive lock), so wait for locks as it does.
+  func openDatabase() throws -> DatabaseQueue {
+    var config = Configuration()
+    config.busyMode = .timeout(10)
+    return try DatabaseQueue(path: database, configuration: config)
+  }
+
   /// Counts rows straight from the SQLite file, not through the server.
   func count(_ table: String) throws -> Int {
-    let queue = try DatabaseQueue(path: database)
+    let queue = try openDatabase()
     return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
   }
 
   func rows(_ table: String = "feedback") throws -> [Row] {
-    let queue = try DatabaseQueue(path: database)
+    let queue = try openDatabase()
     return try queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY id") }
   }
 }
