@@ -15,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
   ],
   targets: [
     .systemLibrary(
@@ -24,7 +25,10 @@ let package = Package(
     ),
     .target(
       name: "KaasaCore",
-      dependencies: [.product(name: "Yams", package: "Yams")]
+      dependencies: [
+        .product(name: "Yams", package: "Yams"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
     ),
     .target(
       name: "KaasaMarkdown",
@@ -37,6 +41,7 @@ let package = Package(
       dependencies: [
         "KaasaCore", "KaasaMarkdown", "KaasaFeeds",
         .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       resources: []
     ),

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Synchronization
 import Yams
@@ -6,11 +7,41 @@ import Yams
 public struct LoadResult: Sendable {
   public var site: Site?
   public var diagnostics: [Diagnostic]
+  /// SHA-256 (hex) of the exact bytes read from each content file, by site-relative path: what the
+  /// site was built from, for cache keys.
+  public var sourceDigests: [String: String] = [:]
+}
+
+/// Lower-case hexadecimal of bytes, such as a digest.
+public enum Hex {
+  public static func string<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.underestimatedCount * 2)
+    for b in bytes {
+      out.append(digits[Int(b >> 4)])
+      out.append(digits[Int(b & 15)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+}
+
+/// The digests of the files a load read, recorded from any core.
+final class SourceDigests: Sendable {
+  private let values = Mutex<[String: String]>([:])
+
+  func record(_ rel: String, _ data: Data) {
+    let digest = Hex.string(SHA256.hash(data: data))
+    values.withLock { $0[rel] = digest }
+  }
+
+  var all: [String: String] { values.withLock { $0 } }
 }
 
 /// Reads `content/` of a site folder into a `Site`. Plans are parsed on all cores.
 public struct ContentLoader: Sendable {
   public var siteDirectory: URL
+  private let digests = SourceDigests()
 
   public init(siteDirectory: URL) {
     self.siteDirectory = siteDirectory
@@ -62,7 +93,7 @@ public struct ContentLoader: Sendable {
     let files = listFiles()
 
     guard let settings, let municipalities else {
-      return LoadResult(site: nil, diagnostics: diagnostics.sorted())
+      return LoadResult(site: nil, diagnostics: diagnostics.sorted(), sourceDigests: digests.all)
     }
     let site = Site(
       settings: settings, municipalities: municipalities,
@@ -70,7 +101,7 @@ public struct ContentLoader: Sendable {
       pages: pages.values.sorted { ($0.weight, $0.slug) < ($1.weight, $1.slug) },
       files: files)
     diagnostics += SiteChecker.check(site, planFiles: planFiles, pageFiles: pageFiles)
-    return LoadResult(site: site, diagnostics: diagnostics.sorted())
+    return LoadResult(site: site, diagnostics: diagnostics.sorted(), sourceDigests: digests.all)
   }
 
   var themesDirectory: URL { siteDirectory.appendingPathComponent("themes") }
@@ -97,6 +128,7 @@ public struct ContentLoader: Sendable {
     else {
       return .failure(.error(rel, .start, "cannot read the file: check that it exists and can be read"))
     }
+    digests.record(rel, data)
     return SourceText.decode(data, file: rel)
   }
 

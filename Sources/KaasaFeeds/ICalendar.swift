@@ -93,7 +93,7 @@ public struct CalendarEvent: Sendable, Equatable {
 
 /// Writes an `ICalendar` as an RFC 5545 text, byte-identical for identical input.
 /// An event rendered ahead of time by `ICalendarWriter.prepare`, to be placed in calendars.
-public struct PreparedEvent: Sendable {
+public struct PreparedEvent: Sendable, Equatable {
   public let event: CalendarEvent
   let zone: TimeZone
   let rules: TimeZoneRules?

@@ -126,7 +126,8 @@ final class DevSiteBuilds: Sendable {
     let start = Date()
     let builder = Builder(
       siteDirectory: configuration.siteDirectory, output: configuration.buildDirectory,
-      includeDrafts: configuration.includeDrafts, baseURLOverride: baseURL)
+      includeDrafts: configuration.includeDrafts, baseURLOverride: baseURL,
+      cacheFolder: configuration.siteDirectory.appendingPathComponent(".kaasa-cache", isDirectory: true))
     do {
       let report = try builder.build { zone in
         try Now.resolve(option: configuration.now, environment: configuration.environment, zone: zone)

@@ -6,8 +6,16 @@ extension SiteRenderer {
   func areaJobs(model: SiteIndex) -> [Job] {
     var jobs: [Job] = []
     for m in site.municipalities {
-      jobs.append { try renderMunicipality(m, model: model) }
-      for v in m.villages { jobs.append { try renderVillage(v, of: m, model: model) } }
+      jobs.append(
+        Job(name: "municipality \(m.id)", members: model.plans(municipality: m.id)) {
+          try renderMunicipality(m, model: model)
+        })
+      for v in m.villages {
+        jobs.append(
+          Job(name: "village \(m.id)/\(v.id)", members: model.plans(municipality: m.id, village: v.id)) {
+            try renderVillage(v, of: m, model: model)
+          })
+      }
     }
     return jobs
   }

@@ -8,16 +8,23 @@ public struct Builder: Sendable {
   public var includeDrafts: Bool
   public var baseURLOverride: URL?
   public var history: @Sendable (Site) -> SiteHistory
+  /// Where the build cache lives (the site's `.kaasa-cache`); nil builds without one.
+  public var cacheFolder: URL?
+  /// Ignore what the cache holds and render everything (the cache is written afresh).
+  public var clean: Bool
 
   public init(
     siteDirectory: URL, output: URL, includeDrafts: Bool = false, baseURLOverride: URL? = nil,
-    history: @escaping @Sendable (Site) -> SiteHistory = { _ in .none }
+    history: @escaping @Sendable (Site) -> SiteHistory = { _ in .none }, cacheFolder: URL? = nil,
+    clean: Bool = false
   ) {
     self.siteDirectory = siteDirectory
     self.output = output
     self.includeDrafts = includeDrafts
     self.baseURLOverride = baseURLOverride
     self.history = history
+    self.cacheFolder = cacheFolder
+    self.clean = clean
   }
 
   /// The outcome of a build: its diagnostics and, when it succeeded, what it wrote.
@@ -26,6 +33,9 @@ public struct Builder: Sendable {
     public var files: [OutputFile]
     /// What the build could not know (no git history, a shallow clone…), for the tool to say once.
     public var notes: [String] = []
+    /// Plans and areas whose files were taken unchanged from the previous build.
+    public var reusedPlans = 0
+    public var reusedAreas = 0
     public var pages: Int { files.count { $0.path.hasSuffix(".html") } }
     public var feeds: Int {
       files.count { $0.path.hasSuffix(".xml") && $0.path != "sitemap.xml" || $0.path.hasSuffix(".ics") }
@@ -35,6 +45,16 @@ public struct Builder: Sendable {
 
   /// Loads, checks and renders without writing; `now` resolves after the site's time zone is known.
   public func render(now: (TimeZone) throws -> Date) throws -> Report {
+    try run(now: now, write: false)
+  }
+
+  /// Renders and, when there are no errors, replaces the output folder. With a cache folder, plans
+  /// and areas whose inputs did not change since the last build are linked from the previous output.
+  public func build(now: (TimeZone) throws -> Date) throws -> Report {
+    try run(now: now, write: true)
+  }
+
+  private func run(now: (TimeZone) throws -> Date, write: Bool) throws -> Report {
     let loaded = ContentLoader(siteDirectory: siteDirectory).load()
     guard var site = loaded.site, !loaded.diagnostics.hasErrors else {
       return Report(diagnostics: loaded.diagnostics, files: [])
@@ -43,17 +63,68 @@ public struct Builder: Sendable {
     let theme = try Theme.load(
       name: site.settings.theme, language: site.settings.language, siteDirectory: siteDirectory)
     let history = history(site)
+    let instant = try now(site.settings.timeZone)
     let renderer = SiteRenderer(
-      site: site, theme: theme,
-      options: RenderOptions(now: try now(site.settings.timeZone), includeDrafts: includeDrafts),
+      site: site, theme: theme, options: RenderOptions(now: instant, includeDrafts: includeDrafts),
       history: history, filesDirectory: siteDirectory.appendingPathComponent("content/files").path)
-    return Report(diagnostics: loaded.diagnostics, files: try renderer.render(), notes: history.notes)
+    let cacheFile = write ? cacheFolder.map { BuildCache.file(in: $0, output: output) } : nil
+    var incremental: SiteRenderer.Incremental?
+    if let cacheFile {
+      let key = buildKey(
+        site: site, theme: theme, history: history, now: instant, digests: loaded.sourceDigests)
+      var previous = clean ? nil : BuildCache.load(from: cacheFile)
+      if previous?.output != output.standardizedFileURL.path || previous?.buildKey != key { previous = nil }
+      incremental = SiteRenderer.Incremental(
+        buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
+        output: output.standardizedFileURL)
+    }
+    let rendered = try renderer.render(incremental: incremental)
+    var report = Report(diagnostics: loaded.diagnostics, files: rendered.files, notes: history.notes)
+    report.reusedPlans = rendered.reusedPlans
+    report.reusedAreas = rendered.reusedAreas
+    guard write else { return report }
+    if let cacheFile, var cache = rendered.cache {
+      // The old cache describes files about to be replaced: it goes first, so that a build stopped
+      // half-way never leaves a cache that points at files it did not record.
+      BuildCache.remove(cacheFile)
+      cache.stamps = try OutputWriter(output: output).write(rendered.files, stamps: true)
+      cache.save(to: cacheFile)
+    } else {
+      try OutputWriter(output: output).write(rendered.files)
+    }
+    return report
   }
 
-  /// Renders and, when there are no errors, replaces the output folder.
-  public func build(now: (TimeZone) throws -> Date) throws -> Report {
-    let report = try render(now: now)
-    if report.succeeded { try OutputWriter(output: output).write(report.files) }
-    return report
+  /// Everything every page depends on besides the plans: kaasa itself, site.yml, areas.yml, the
+  /// pages, the theme, the documents, the options, the history's place in the repository and
+  /// today's date in the site's zone.
+  func buildKey(site: Site, theme: Theme, history: SiteHistory, now: Date, digests: [String: String])
+    -> String
+  {
+    var k = CacheKey()
+    k.add(BuildCache.header)
+    if let me = BuildCache.stamp(of: "/proc/self/exe") {
+      k.add(me.size)
+      k.add(me.modified)
+    } else {
+      // Without a way to tell this program from another version, nothing may be reused.
+      k.add(UUID().uuidString)
+    }
+    for (path, digest) in digests.sorted(by: { $0.key < $1.key }) where !path.hasPrefix("content/plans/") {
+      k.add(path)
+      k.add(digest)
+    }
+    k.add(theme.fingerprint)
+    for file in site.files {
+      k.add(file)
+      let stamp = BuildCache.stamp(of: siteDirectory.appendingPathComponent("content/files/" + file).path)
+      k.add(stamp?.size ?? -1)
+      k.add(stamp?.modified ?? -1)
+    }
+    k.add(includeDrafts)
+    k.add(site.settings.baseURL.absoluteString)
+    k.add(history.pathInRepository)
+    k.add(LocalDate(now, in: site.settings.timeZone).description)
+    return k.finish()
   }
 }

@@ -10,6 +10,8 @@ public struct OutputFile: Sendable, Hashable {
     case bytes(Data)
     /// A file copied as it is (content/files); the writer copies it, so large documents are never held in memory.
     case copy(from: String)
+    /// The same file of the previous build, unchanged: the writer hard-links it into the new output.
+    case previous(String)
   }
 
   public init(path: String, bytes: Data) {
@@ -25,6 +27,11 @@ public struct OutputFile: Sendable, Hashable {
   public init(path: String, copyOf source: String) {
     self.path = path
     self.content = .copy(from: source)
+  }
+
+  init(path: String, reusing previous: String) {
+    self.path = path
+    self.content = .previous(previous)
   }
 
   public var text: String? {

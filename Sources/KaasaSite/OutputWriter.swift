@@ -9,7 +9,10 @@ public struct OutputWriter: Sendable {
     self.output = output.standardizedFileURL
   }
 
-  public func write(_ files: [OutputFile]) throws {
+  /// Writes `files` as the new output; returns the size and modification time of each, by path,
+  /// when `stamps` is set (for the build cache).
+  @discardableResult
+  func write(_ files: [OutputFile], stamps: Bool) throws -> [String: BuildCache.Stamp] {
     let fm = FileManager.default
     let parent = output.deletingLastPathComponent()
     try fm.createDirectory(at: parent, withIntermediateDirectories: true)
@@ -17,6 +20,7 @@ public struct OutputWriter: Sendable {
     let staging = parent.appendingPathComponent(".\(output.lastPathComponent).new-\(token)")
     let old = parent.appendingPathComponent(".\(output.lastPathComponent).old-\(token)")
     try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+    var recorded: [String: BuildCache.Stamp] = [:]
     do {
       var made = Set<String>()
       for file in files {
@@ -32,6 +36,15 @@ public struct OutputWriter: Sendable {
           }
         case .copy(let source):
           try fm.copyItem(atPath: source, toPath: target.path)
+        case .previous(let source):
+          // A hard link shares the unchanged file with the old output, which is about to be removed;
+          // where links are not possible the file is copied.
+          if link(source, target.path) != 0 { try fm.copyItem(atPath: source, toPath: target.path) }
+        }
+      }
+      if stamps {
+        for file in files {
+          recorded[file.path] = BuildCache.stamp(of: staging.appendingPathComponent(file.path).path)
         }
       }
     } catch {
@@ -52,5 +65,10 @@ public struct OutputWriter: Sendable {
     } else {
       try fm.moveItem(at: staging, to: output)
     }
+    return recorded
+  }
+
+  public func write(_ files: [OutputFile]) throws {
+    try write(files, stamps: false)
   }
 }

@@ -45,16 +45,54 @@ public struct SiteRenderer: Sendable {
 
   /// Every file of the site, sorted by path.
   public func render() throws -> [OutputFile] {
-    let bodies = renderPlanBodies()
+    try render(incremental: nil).files
+  }
+
+  /// What an incremental render needs: the build key, the digests of the content read, and the
+  /// previous build's cache with the output folder its files are in.
+  struct Incremental: Sendable {
+    var buildKey: String
+    var sourceDigests: [String: String]
+    var previous: BuildCache?
+    var output: URL
+  }
+
+  /// The files, and when rendering incrementally, what the next build may reuse (without stamps).
+  struct Rendered: Sendable {
+    var files: [OutputFile]
+    var cache: BuildCache?
+    var reusedPlans = 0
+    var reusedAreas = 0
+  }
+
+  /// Renders every file; with `incremental`, plans and areas whose keys match the previous build
+  /// are taken from its output instead of being rendered again.
+  func render(incremental: Incremental?) throws -> Rendered {
     let base = SiteIndex(site: site, zone: zone, now: now, history: history)
-    // Per plan, in parallel: its page and calendar, plus the card and feed pieces the lists reuse.
     let plans = site.plans
+    let previous = incremental?.previous
+    // Per plan, in parallel: its key, and its previous output when that is still valid.
+    let lookups = try parallelMap(plans.indices) { i -> (key: String?, hit: BuildCache.PlanRecord?) in
+      guard let incremental else { return (nil, nil) }
+      let key = planKey(plans[i], facts: base.facts[plans[i].id]!, incremental)
+      guard let key, let record = previous?.plans[plans[i].id], record.key == key,
+        previous?.unchangedFiles(record.files, in: incremental.output) == true
+      else { return (key, nil) }
+      return (key, record)
+    }
+    let bodies = renderPlanBodies(plans.indices.filter { lookups[$0].hit == nil })
+    // Per plan, in parallel: its page and calendar, plus the card and feed pieces the lists reuse.
     let perPlan = try parallelMap(plans.indices) { i -> PlanOutput in
+      if let record = lookups[i].hit, let output = incremental?.output {
+        return PlanOutput(
+          files: record.files.map { OutputFile(path: $0, reusing: output.appendingPathComponent($0).path) },
+          pieces: record.pieces, card: record.card)
+      }
       let plan = plans[i]
       let facts = base.facts[plan.id]!
       let pieces = feedPieces(plan, facts: facts)
       let card = try theme.render("plan-card", cardContext(plan, model: base))
-      let files = try renderPlan(plan, body: bodies[i], model: base, pieces: pieces)
+      let files = try renderPlan(plan, body: bodies[i]!, model: base, pieces: pieces)
       return PlanOutput(files: files, pieces: pieces, card: card)
     }
     var model = base
@@ -64,11 +102,106 @@ public struct SiteRenderer: Sendable {
     }
     let shared = model
     let jobs = areaJobs(model: shared) + siteWideJobs(model: shared)
-    let aggregates = try parallelMap(jobs.indices) { try jobs[$0]() }
-    var files = perPlan.flatMap(\.files) + aggregates.flatMap { $0 }
+    let keys = Dictionary(zip(plans.map(\.id), lookups.map(\.key)), uniquingKeysWith: { a, _ in a })
+    let allPlans = incremental.flatMap { jobKey("site", members: plans, keys: keys, $0, exactNow: true) }
+    let aggregates = try parallelMap(jobs.indices) { j -> (key: String?, files: [OutputFile], reused: Bool) in
+      let job = jobs[j]
+      var key: String?
+      if let incremental {
+        if let members = job.members {
+          key = jobKey(job.name, members: members, keys: keys, incremental, exactNow: false)
+        } else if let allPlans {
+          var k = CacheKey()
+          k.add(allPlans)
+          k.add(job.name)
+          key = k.finish()
+        }
+        if let key, let record = previous?.jobs[job.name], record.key == key,
+          previous?.unchangedFiles(record.files, in: incremental.output) == true
+        {
+          let files = record.files.map {
+            OutputFile(path: $0, reusing: incremental.output.appendingPathComponent($0).path)
+          }
+          return (key, files, true)
+        }
+      }
+      return (key, try job.run(), false)
+    }
+    var files = perPlan.flatMap(\.files) + aggregates.flatMap(\.files)
     files += site.files.map { OutputFile(path: "files/\($0)", copyOf: filesDirectory + "/" + $0) }
     files += theme.assets.map { OutputFile(path: $0.path, bytes: $0.data) }
-    return files.sorted { $0.path < $1.path }
+    files.sort { $0.path < $1.path }
+    guard let incremental else { return Rendered(files: files) }
+
+    var cache = BuildCache(
+      output: incremental.output.standardizedFileURL.path, buildKey: incremental.buildKey)
+    for (i, plan) in plans.enumerated() {
+      guard let key = lookups[i].key else { continue }
+      cache.plans[plan.id] = BuildCache.PlanRecord(
+        key: key, files: perPlan[i].files.map(\.path), card: perPlan[i].card, pieces: perPlan[i].pieces)
+    }
+    for (job, result) in zip(jobs, aggregates) {
+      guard let key = result.key else { continue }
+      cache.jobs[job.name] = BuildCache.JobRecord(key: key, files: result.files.map(\.path))
+    }
+    return Rendered(
+      files: files, cache: cache, reusedPlans: lookups.count { $0.hit != nil },
+      reusedAreas: aggregates.count(where: \.reused))
+  }
+
+  /// Everything a plan's own outputs (page, calendar, card, feed pieces) are rendered from, or nil
+  /// when its source digest is unknown.
+  func planKey(_ plan: Plan, facts: PlanFacts, _ incremental: Incremental) -> String? {
+    guard let digest = incremental.sourceDigests[plan.file] else { return nil }
+    var k = CacheKey()
+    k.add(incremental.buildKey)
+    k.add(plan.file)
+    k.add(digest)
+    // Where now falls among the plan's instants decides its status, past and coming steps, feed
+    // items, cancelled events and the feedback state; nothing else of now reaches these outputs
+    // (today's date is in the build key).
+    var bits = facts.starts.map { $0 <= now ? "1" : "0" }.joined()
+    if let f = plan.feedback {
+      bits += (f.start(in: zone) <= now ? "1" : "0") + (f.end(in: zone) <= now ? "1" : "0")
+    }
+    k.add(bits)
+    if let h = history.plans[plan.file] {
+      k.add(Int64(h.commits.count))
+      for c in h.commits {
+        k.add(c.hash)
+        k.add(c.date)
+        k.add(c.subject)
+        k.add(c.path)
+      }
+      for (key, e) in h.entries.sorted(by: { $0.key < $1.key }) {
+        k.add(key)
+        k.add(Int64(e.sequence))
+        k.add(e.lastModified)
+      }
+      k.add(h.firstPublished.map { String($0.timeIntervalSinceReferenceDate.bitPattern) } ?? "-")
+    } else {
+      k.add("no history")
+    }
+    return k.finish()
+  }
+
+  /// An aggregate's key: the build key, its name and its plans' keys; nil if any plan has no key.
+  func jobKey(
+    _ name: String, members: [Plan], keys: [String: String?], _ incremental: Incremental, exactNow: Bool
+  )
+    -> String?
+  {
+    var k = CacheKey()
+    k.add(incremental.buildKey)
+    k.add(name)
+    if exactNow { k.add(now) }
+    k.add(Int64(members.count))
+    for plan in members {
+      guard let key = keys[plan.id] ?? nil else { return nil }
+      k.add(plan.id)
+      k.add(key)
+    }
+    return k.finish()
   }
 
   /// Maps on all cores, keeping the order; the first error thrown is rethrown.
@@ -87,10 +220,12 @@ public struct SiteRenderer: Sendable {
     return results.withLock { $0 }.map { $0! }
   }
 
-  /// cmark runs behind its own lock; doing every body first keeps the parallel part free of it.
-  func renderPlanBodies() -> [RenderedMarkdown] {
+  /// cmark runs behind its own lock; doing the bodies first keeps the parallel part free of it.
+  func renderPlanBodies(_ indices: [Int]) -> [Int: RenderedMarkdown] {
     let options = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 3)
-    return site.plans.map { Markdown.render($0.body, options: options) }
+    var bodies: [Int: RenderedMarkdown] = [:]
+    for i in indices { bodies[i] = Markdown.render(site.plans[i].body, options: options) }
+    return bodies
   }
 
   // MARK: Pages
@@ -246,8 +381,14 @@ func context(_ values: [String: Any?]) -> [String: Any] {
   }
 }
 
-/// A piece of rendering that can run on any core.
-typealias Job = @Sendable () throws -> [OutputFile]
+/// A piece of rendering that can run on any core: an area's pages and feeds, or a site-wide file.
+struct Job: Sendable {
+  /// Unique among the jobs of a build; names the job's record in the build cache.
+  let name: String
+  /// The plans its output is made from; nil for site-wide jobs, which use every plan and now.
+  let members: [Plan]?
+  let run: @Sendable () throws -> [OutputFile]
+}
 
 /// What rendering one plan produced.
 struct PlanOutput: Sendable {

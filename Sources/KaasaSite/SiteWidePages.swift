@@ -10,17 +10,19 @@ extension SiteRenderer {
   func siteWideJobs(model: SiteIndex) -> [Job] {
     let title = site.settings.title
     return [
-      {
+      Job(name: "site feed", members: nil) {
         [
           rssFile(
             path: "feed.xml", pagePath: "", title: title, description: site.settings.description ?? title,
             plans: site.plans, model: model)
         ]
       },
-      { [calendarFile(path: "calendar.ics", name: title, plans: site.plans, model: model)] },
-      { [try home(model: model)] },
-      { [try plansIndex(model: model)] },
-      { try otherPages(model: model) },
+      Job(name: "site calendar", members: nil) {
+        [calendarFile(path: "calendar.ics", name: title, plans: site.plans, model: model)]
+      },
+      Job(name: "home", members: nil) { [try home(model: model)] },
+      Job(name: "plans", members: nil) { [try plansIndex(model: model)] },
+      Job(name: "other pages", members: nil) { try otherPages(model: model) },
     ]
   }
 

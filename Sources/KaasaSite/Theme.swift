@@ -15,6 +15,8 @@ public struct Theme: Sendable {
 
   /// Every file of the theme by relative path, after overrides; kept for cache keys.
   public var files: [String: Data]
+  /// SHA-256 over every file and translation override, for the build cache's key.
+  public var fingerprint: String
 
   /// Loads the theme `name` for `language` from `siteDirectory/themes/`, over the built-in default.
   public static func load(name: String, language: SiteLanguage, siteDirectory: URL) throws(ThemeError)
@@ -47,6 +49,16 @@ public struct Theme: Sendable {
     throws(ThemeError)
   {
     self.files = files
+    var key = CacheKey()
+    for (path, data) in files.sorted(by: { $0.key < $1.key }) {
+      key.add(path)
+      key.add(data)
+    }
+    for (path, layers) in translationLayers.sorted(by: { $0.key < $1.key }) {
+      key.add("layers of " + path)
+      for layer in layers { key.add(layer) }
+    }
+    self.fingerprint = key.finish()
     var library = MustacheLibrary()
     for (path, data) in files.sorted(by: { $0.key < $1.key })
     where path.hasPrefix("templates/") && path.hasSuffix(".mustache") {

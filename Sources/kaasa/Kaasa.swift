@@ -85,6 +85,9 @@ struct Build: ParsableCommand {
       "Now" is --now, else SOURCE_DATE_EPOCH, else the clock; the same content and now give identical files.
       In a git repository, plan pages list their changes and calendars count them (SITE/.kaasa-cache keeps
       what was read); without git, or in a shallow clone, the build says once what it could not know.
+      Builds are incremental: SITE/.kaasa-cache also remembers what each plan and area rendered to, and
+      only what changed since the last build into the same output is rendered again. The result is the
+      same as a clean build's; --clean ignores the cache.
       """)
 
   @OptionGroup var siteOptions: SiteOptions
@@ -100,6 +103,9 @@ struct Build: ParsableCommand {
 
   @Option(name: .customLong("base-url"), help: "Publish under another address than site.yml's baseURL.")
   var baseURL: String?
+
+  @Flag(help: "Render everything, ignoring what the build cache remembers from the last build.")
+  var clean = false
 
   @Flag(name: .shortAndLong, help: "Print nothing but errors.")
   var quiet = false
@@ -125,11 +131,11 @@ struct Build: ParsableCommand {
     if let baseURL { base = URL(string: baseURL.hasSuffix("/") ? baseURL : baseURL + "/") }
     let siteURL = siteOptions.siteURL
     // Git reads the history while the content loads; the cache keeps what it read for the next build.
-    let history = GitHistory.start(
-      siteDirectory: siteURL, cache: siteURL.appendingPathComponent(".kaasa-cache", isDirectory: true))
+    let cacheFolder = siteURL.appendingPathComponent(".kaasa-cache", isDirectory: true)
+    let history = GitHistory.start(siteDirectory: siteURL, cache: cacheFolder)
     let builder = Builder(
       siteDirectory: siteURL, output: outputURL, includeDrafts: drafts, baseURLOverride: base,
-      history: { history.history(for: $0) })
+      history: { history.history(for: $0) }, cacheFolder: cacheFolder, clean: clean)
     let nowOption = now
     let report: Builder.Report
     do {
@@ -157,8 +163,11 @@ struct Build: ParsableCommand {
     if !quiet {
       let seconds = String(format: "%.2f", Date().timeIntervalSince(start))
       let git = history.seconds.map { String(format: ", git history read in %.2f s alongside", $0) } ?? ""
+      let reused =
+        report.reusedPlans + report.reusedAreas > 0
+        ? "; \(report.reusedPlans) plans and \(report.reusedAreas) areas unchanged since the last build" : ""
       print(
-        "built \(report.pages) pages, \(report.feeds) feeds and calendars (\(report.files.count) files) in \(seconds) s\(git) → \(output ?? "output/")"
+        "built \(report.pages) pages, \(report.feeds) feeds and calendars (\(report.files.count) files) in \(seconds) s\(git) → \(output ?? "output/")\(reused)"
       )
     }
   }

@@ -1,0 +1,192 @@
+import Crypto
+import Foundation
+import KaasaCore
+import KaasaFeeds
+
+/// What the previous build of a site into one output folder rendered, so the next build can skip the
+/// plans and areas whose inputs did not change.
+///
+/// Reuse is decided by keys, never by guesswork: a plan's key is a SHA-256 over everything its page,
+/// calendar, card and feed pieces are rendered from (its file's bytes and path, its git history, where
+/// "now" falls among its dates, and the build key: kaasa itself, site.yml, areas.yml, the pages, the
+/// theme, the documents, options and today's date). An area's key covers the build key and the keys
+/// of its plans. Files are reused from the previous output only while they still have the size and
+/// modification time the cache recorded, so an output folder changed by hand is rendered again.
+/// Anything unreadable in the cache counts as no cache.
+struct BuildCache: Sendable {
+  /// Bump whenever what is stored or how keys are computed changes.
+  static let header = "kaasa-build 1\n"
+
+  struct Stamp: Sendable, Equatable {
+    var size: Int64
+    var modified: Int64
+  }
+
+  struct PlanRecord: Sendable {
+    var key: String
+    var files: [String]
+    var card: String
+    var pieces: FeedPieces
+  }
+
+  struct JobRecord: Sendable {
+    var key: String
+    var files: [String]
+  }
+
+  /// The output folder this cache describes (standardised path).
+  var output: String
+  var buildKey: String
+  var stamps: [String: Stamp] = [:]
+  var plans: [String: PlanRecord] = [:]
+  var jobs: [String: JobRecord] = [:]
+
+  /// The cache file for builds into `output`, so `kaasa serve` and `kaasa build` keep one each.
+  static func file(in folder: URL, output: URL) -> URL {
+    let digest = SHA256.hash(data: Data(output.standardizedFileURL.path.utf8))
+    return folder.appendingPathComponent("build-" + Hex.string(digest).prefix(16))
+  }
+
+  /// The previous build's files that are still as it left them, by path.
+  func unchangedFiles(_ paths: [String], in outputFolder: URL) -> Bool {
+    for path in paths {
+      guard let recorded = stamps[path],
+        let actual = Self.stamp(of: outputFolder.appendingPathComponent(path).path), actual == recorded
+      else { return false }
+    }
+    return true
+  }
+
+  static func stamp(of path: String) -> Stamp? {
+    var info = stat()
+    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return Stamp(
+      size: Int64(info.st_size),
+      modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+  }
+
+  // MARK: Storage
+
+  static func load(from file: URL) -> BuildCache? {
+    guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
+    return try? decode([UInt8](data))
+  }
+
+  /// Writes atomically beside a `.gitignore` that keeps the folder out of commits; a failure only
+  /// costs speed next time.
+  func save(to file: URL) {
+    let fm = FileManager.default
+    let folder = file.deletingLastPathComponent()
+    let temporary = folder.appendingPathComponent(
+      file.lastPathComponent + ".\(ProcessInfo.processInfo.processIdentifier).tmp")
+    do {
+      try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+      let ignore = folder.appendingPathComponent(".gitignore")
+      if !fm.fileExists(atPath: ignore.path) { try Data("*\n".utf8).write(to: ignore) }
+      try Data(encode()).write(to: temporary)
+      guard rename(temporary.path, file.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    } catch {
+      try? fm.removeItem(at: temporary)
+    }
+  }
+
+  static func remove(_ file: URL) {
+    try? FileManager.default.removeItem(at: file)
+  }
+
+  func encode() -> [UInt8] {
+    var w = ByteWriter(capacity: 1 << 20)
+    w.put(Self.header)
+    w.put(output)
+    w.put(buildKey)
+    w.put(stamps.count)
+    for (path, s) in stamps.sorted(by: { $0.key < $1.key }) {
+      w.put(path)
+      w.put(s.size)
+      w.put(s.modified)
+    }
+    w.put(plans.count)
+    for (id, p) in plans.sorted(by: { $0.key < $1.key }) {
+      w.put(id)
+      w.put(p.key)
+      w.put(p.files)
+      w.put(p.card)
+      w.put(p.pieces.items.count)
+      for item in p.pieces.items {
+        w.put(item.date)
+        w.put(item.guid)
+        w.put(item.text)
+      }
+      w.put(p.pieces.events.count)
+      for event in p.pieces.events {
+        w.put(event.start)
+        w.put(event.uid)
+        event.prepared.encode(into: &w)
+      }
+    }
+    w.put(jobs.count)
+    for (name, j) in jobs.sorted(by: { $0.key < $1.key }) {
+      w.put(name)
+      w.put(j.key)
+      w.put(j.files)
+    }
+    return w.bytes
+  }
+
+  static func decode(_ bytes: [UInt8]) throws -> BuildCache {
+    var r = ByteReader(bytes)
+    guard try r.string() == header else { throw ByteReader.Damaged() }
+    var cache = BuildCache(output: try r.string(), buildKey: try r.string())
+    for _ in 0..<(try r.count()) {
+      let path = try r.string()
+      cache.stamps[path] = Stamp(size: try r.int64(), modified: try r.int64())
+    }
+    for _ in 0..<(try r.count()) {
+      let id = try r.string()
+      let key = try r.string()
+      let files = try r.strings()
+      let card = try r.string()
+      var items: [FeedPieces.Item] = []
+      for _ in 0..<(try r.count()) {
+        items.append(FeedPieces.Item(date: try r.date(), guid: try r.string(), text: try r.string()))
+      }
+      var events: [FeedPieces.Event] = []
+      for _ in 0..<(try r.count()) {
+        events.append(
+          FeedPieces.Event(start: try r.date(), uid: try r.string(), prepared: try PreparedEvent(from: &r)))
+      }
+      cache.plans[id] = PlanRecord(
+        key: key, files: files, card: card, pieces: FeedPieces(items: items, events: events))
+    }
+    for _ in 0..<(try r.count()) {
+      let name = try r.string()
+      cache.jobs[name] = JobRecord(key: try r.string(), files: try r.strings())
+    }
+    guard r.atEnd else { throw ByteReader.Damaged() }
+    return cache
+  }
+}
+
+/// SHA-256 over a sequence of fields, each length-prefixed so that no two sequences collide.
+struct CacheKey {
+  private var hasher = SHA256()
+
+  mutating func add(_ s: String) {
+    var n = UInt64(s.utf8.count).littleEndian
+    withUnsafeBytes(of: &n) { hasher.update(bufferPointer: $0) }
+    var s = s
+    s.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+  }
+
+  mutating func add(_ data: Data) {
+    var n = UInt64(data.count).littleEndian
+    withUnsafeBytes(of: &n) { hasher.update(bufferPointer: $0) }
+    hasher.update(data: data)
+  }
+
+  mutating func add(_ n: Int64) { add(String(n)) }
+  mutating func add(_ date: Date) { add(String(date.timeIntervalSinceReferenceDate.bitPattern)) }
+  mutating func add(_ b: Bool) { add(b ? "1" : "0") }
+
+  func finish() -> String { Hex.string(hasher.finalize()) }
+}

@@ -1,0 +1,273 @@
+import Foundation
+import Testing
+
+@testable import KaasaCore
+@testable import KaasaSite
+
+/// A small deterministic generator, so a failing sequence of edits can be replayed from its seed.
+struct SplitMix64: RandomNumberGenerator {
+  var state: UInt64
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+/// A copy of the sample site in a git repository, which a test edits and commits like an official would.
+struct EditableSite {
+  let repository: GitRepository
+  var root: URL { repository.root }
+  var rng: SplitMix64
+  var counter = 0
+
+  init(seed: UInt64) throws {
+    repository = try GitRepository()
+    rng = SplitMix64(state: seed)
+    try FileManager.default.copyItem(
+      at: repositoryRoot.appendingPathComponent("content"), to: root.appendingPathComponent("content"))
+    try Data("output/\nclean/\nreference/\n.kaasa-cache/\n".utf8).write(
+      to: root.appendingPathComponent(".gitignore"))
+    try repository.commit("Näidissait", at: "2026-11-01T10:00:00+02:00")
+  }
+
+  /// Commits the work tree, one hour after the previous commit.
+  func commit(_ message: String) throws {
+    try repository.commit(message, at: "2026-11-02T\(String(format: "%02d", 8 + counter % 12)):00:00+02:00")
+  }
+
+  /// Adds a meeting at 13:30 on `day` to a plan, so that time passing within a day matters.
+  mutating func addMeeting(on day: String) throws -> String {
+    counter += 1
+    let file = pick(planFiles())
+    var lines = try read(file).components(separatedBy: "\n")
+    let i = try #require(lines.firstIndex(of: "timeline:"))
+    lines.insert(
+      contentsOf: ["  - date: \(day)T13:30", "    kind: meeting", "    title: Koosolek \(counter)"], at: i + 1
+    )
+    try write(lines.joined(separator: "\n"), to: file)
+    return "added a meeting on \(day) at 13:30 to \(file.deletingPathExtension().lastPathComponent)"
+  }
+
+  var plans: URL { root.appendingPathComponent("content/plans") }
+
+  func planFiles() -> [URL] {
+    let e = FileManager.default.enumerator(atPath: plans.path)!
+    var out: [URL] = []
+    while let rel = e.nextObject() as? String {
+      if rel.hasSuffix(".md") { out.append(plans.appendingPathComponent(rel)) }
+    }
+    return out.sorted { $0.path < $1.path }
+  }
+
+  mutating func pick<T>(_ list: [T]) -> T { list[Int.random(in: 0..<list.count, using: &rng)] }
+
+  func read(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+  func write(_ text: String, to url: URL) throws {
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data(text.utf8).write(to: url)
+  }
+
+  /// Replaces the first line starting with `prefix` in `url`.
+  func replaceLine(in url: URL, prefix: String, with line: String) throws {
+    var lines = try read(url).components(separatedBy: "\n")
+    let i = try #require(
+      lines.firstIndex { $0.hasPrefix(prefix) }, "\(url.lastPathComponent) has no \(prefix)")
+    lines[i] = line
+    try write(lines.joined(separator: "\n"), to: url)
+  }
+
+  /// One random change of the kinds officials make; returns what it did, for the failure message.
+  mutating func randomEdit() throws -> String {
+    counter += 1
+    let files = planFiles()
+    let file = pick(files)
+    let name = file.deletingPathExtension().lastPathComponent
+    switch Int.random(in: 0..<10, using: &rng) {
+    case 0:
+      try replaceLine(in: file, prefix: "title:", with: "title: Muudetud pealkiri \(counter)")
+      return "retitled \(name)"
+    case 1:
+      try write(
+        try read(file) + "\nLisatud lõik \(counter) [dokument](https://example.ee/\(counter)).\n", to: file)
+      return "added a paragraph to \(name)"
+    case 2:
+      // Moves a timeline entry without an end to another day, around now.
+      var lines = try read(file).components(separatedBy: "\n")
+      let movable = lines.indices.filter {
+        lines[$0].hasPrefix("  - date:")
+          && !(lines.indices.contains($0 + 1) && lines[$0 + 1].hasPrefix("    end:"))
+      }
+      guard !movable.isEmpty else { return "left \(name) alone" }
+      let i = pick(movable)
+      lines[i] =
+        "  - date: 2026-\(pick(["03", "10", "11", "12"]))-\(10 + Int.random(in: 0..<18, using: &rng))"
+      try write(lines.joined(separator: "\n"), to: file)
+      return "moved an entry of \(name) to \(lines[i].dropFirst(10))"
+    case 3:
+      let copy = file.deletingLastPathComponent().appendingPathComponent("uus-plaan-\(counter).md")
+      try write(try read(file).replacingOccurrences(of: "title: ", with: "title: Uus \(counter) "), to: copy)
+      return "added uus-plaan-\(counter) as a copy of \(name)"
+    case 4:
+      let target = file.deletingLastPathComponent().appendingPathComponent("\(name)-\(counter).md")
+      try FileManager.default.moveItem(at: file, to: target)
+      return "renamed \(name)"
+    case 5 where files.count > 5:
+      try FileManager.default.removeItem(at: file)
+      return "deleted \(name)"
+    case 6:
+      let areas = root.appendingPathComponent("content/areas.yml")
+      let text = try read(areas)
+      try write(text.replacingOccurrences(of: "name: Torma", with: "name: Torma \(counter)"), to: areas)
+      return "renamed the village Torma in areas.yml"
+    case 7:
+      try replaceLine(
+        in: root.appendingPathComponent("content/site.yml"), prefix: "title:",
+        with: "title: Jõgevamaa plaanid \(counter)")
+      return "retitled the site"
+    case 8:
+      // The site's own theme overrides the plan card and one translation.
+      let theme = root.appendingPathComponent("themes/default")
+      let card = try #require(DefaultTheme.files["templates/plan-card.mustache"])
+      try write(
+        card + "<!-- versioon \(counter) -->\n",
+        to: theme.appendingPathComponent("templates/plan-card.mustache"))
+      try write("nav_plans: Kõik plaanid \(counter)\n", to: theme.appendingPathComponent("i18n/et.yml"))
+      return "changed the site's theme"
+    default:
+      try write(
+        try read(file).replacingOccurrences(of: "summary: ", with: "summary: Täpsustatud. "), to: file)
+      return "changed the summary of \(name)"
+    }
+  }
+
+  func remove() { try? FileManager.default.removeItem(at: root) }
+}
+
+@Suite("incremental builds")
+struct IncrementalBuildTests {
+  /// The builder `kaasa build` uses: history from git and the cache, both in the site's .kaasa-cache.
+  func builder(_ site: EditableSite, output: URL, clean: Bool = false) -> Builder {
+    let root = site.root
+    let folder = root.appendingPathComponent(".kaasa-cache")
+    return Builder(
+      siteDirectory: root, output: output,
+      history: { GitHistory.read(siteDirectory: root, site: $0, cache: folder) }, cacheFolder: folder,
+      clean: clean)
+  }
+
+  /// A build from scratch: no build cache, history read from git without its cache.
+  func reference(_ site: EditableSite, output: URL) -> Builder {
+    let root = site.root
+    return Builder(
+      siteDirectory: root, output: output,
+      history: { GitHistory.read(siteDirectory: root, site: $0, cache: nil) })
+  }
+
+  @Test(arguments: [UInt64(1), 2, 3])
+  func randomEditsGiveTheSameFilesAsACleanBuild(seed: UInt64) throws {
+    var site = try EditableSite(seed: seed)
+    defer { site.remove() }
+    let incremental = site.root.appendingPathComponent("output")
+    let clean = site.root.appendingPathComponent("clean")
+    var now = try Now.resolve(
+      option: "2026-11-26T12:00", environment: [:], zone: TimeZone(identifier: "Europe/Tallinn")!)
+    _ = try builder(site, output: incremental).build { _ in now }
+    var done = [try site.addMeeting(on: "2026-11-26"), try site.addMeeting(on: "2026-11-27")]
+    try site.commit("Koosolekud")
+    // Time passes within a day (past the 13:30 meetings), to the next day, and within it again.
+    let timeSteps: [Int: TimeInterval] = [3: 3 * 3600, 7: 24 * 3600, 11: 3600]
+    for step in 0..<14 {
+      if let later = timeSteps[step] {
+        now = now.addingTimeInterval(later)
+        done.append("now is \(now)")
+      } else {
+        done.append(try site.randomEdit())
+        // Most edits are committed; some stay in the work tree, as while previewing.
+        if Int.random(in: 0..<4, using: &site.rng) > 0 { try site.commit(done.last!) }
+      }
+      let at = now
+      let report = try builder(site, output: incremental).build { _ in at }
+      #expect(report.succeeded, "\(DiagnosticFormat.text.render(report.diagnostics))")
+      let reference = try reference(site, output: clean).build { _ in at }
+      #expect(reference.succeeded)
+      let a = try snapshot(incremental)
+      let b = try snapshot(clean)
+      #expect(a.keys.sorted() == b.keys.sorted(), "seed \(seed), after: \(done.joined(separator: "; "))")
+      let differing = a.keys.filter { a[$0] != b[$0] }.sorted()
+      #expect(
+        differing.isEmpty, "seed \(seed), after: \(done.joined(separator: "; ")): \(differing.prefix(5))")
+      if !differing.isEmpty { return }
+    }
+  }
+
+  @Test func editingOnePlanRendersOnlyThatPlanAgain() throws {
+    let site = try EditableSite(seed: 9)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let first = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    #expect(first.reusedPlans == 0)
+    let unchanged = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    let plans = site.planFiles().count
+    #expect(unchanged.reusedPlans == plans)
+    let file = site.planFiles()[0]
+    try site.replaceLine(in: file, prefix: "title:", with: "title: Uus pealkiri")
+    let edited = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    #expect(edited.reusedPlans == plans - 1)
+    // The areas of other municipalities did not change.
+    #expect(edited.reusedAreas > 0)
+    let page = try String(
+      contentsOf: output.appendingPathComponent(
+        "plans/\(file.deletingPathExtension().lastPathComponent)/index.html"),
+      encoding: .utf8)
+    #expect(page.contains("Uus pealkiri"))
+  }
+
+  @Test func aFileChangedByHandInTheOutputIsRenderedAgain() throws {
+    let site = try EditableSite(seed: 10)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    _ = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    let target = output.appendingPathComponent("plans/torma-kooli-katuse-renoveerimine/index.html")
+    let original = try Data(contentsOf: target)
+    try Data("<p>muudetud käsitsi</p>".utf8).write(to: target)
+    _ = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    #expect(try Data(contentsOf: target) == original)
+  }
+
+  @Test func cleanIgnoresTheCacheAndADamagedCacheIsIgnored() throws {
+    let site = try EditableSite(seed: 11)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    _ = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    let again = try builder(site, output: output, clean: true).build(now: fixedNow("2026-11-26T12:00"))
+    #expect(again.reusedPlans == 0 && again.reusedAreas == 0)
+    let cache = BuildCache.file(in: site.root.appendingPathComponent(".kaasa-cache"), output: output)
+    var bytes = [UInt8](try Data(contentsOf: cache))
+    bytes.removeLast(7)
+    try Data(bytes).write(to: cache)
+    let afterDamage = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    #expect(afterDamage.succeeded && afterDamage.reusedPlans == 0)
+    let reference = site.root.appendingPathComponent("reference")
+    _ = try self.reference(site, output: reference).build(now: fixedNow("2026-11-26T12:00"))
+    #expect(try snapshot(output) == snapshot(reference))
+  }
+
+  @Test func theCacheRoundTrips() throws {
+    let site = try EditableSite(seed: 12)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    _ = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    let file = BuildCache.file(in: site.root.appendingPathComponent(".kaasa-cache"), output: output)
+    let cache = try #require(BuildCache.load(from: file))
+    let again = try BuildCache.decode(cache.encode())
+    #expect(again.encode() == cache.encode())
+    #expect(cache.plans.count == site.planFiles().count)
+    let events = cache.plans.values.flatMap(\.pieces.events)
+    #expect(!events.isEmpty)
+    #expect(again.plans.values.flatMap(\.pieces.events).map(\.prepared).count == events.count)
+  }
+}
