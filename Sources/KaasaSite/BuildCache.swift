@@ -15,7 +15,7 @@ import KaasaFeeds
 /// Anything unreadable in the cache counts as no cache.
 struct BuildCache: Sendable {
   /// Bump whenever what is stored or how keys are computed changes.
-  static let header = "kaasa-build 1\n"
+  static let header = "kaasa-build 2\n"
 
   struct Stamp: Sendable, Equatable {
     var size: Int64
@@ -27,6 +27,7 @@ struct BuildCache: Sendable {
     var files: [String]
     var card: String
     var pieces: FeedPieces
+    var json: String
   }
 
   struct JobRecord: Sendable {
@@ -111,6 +112,7 @@ struct BuildCache: Sendable {
       w.put(p.key)
       w.put(p.files)
       w.put(p.card)
+      w.put(p.json)
       w.put(p.pieces.items.count)
       for item in p.pieces.items {
         w.put(item.date)
@@ -146,6 +148,7 @@ struct BuildCache: Sendable {
       let key = try r.string()
       let files = try r.strings()
       let card = try r.string()
+      let json = try r.string()
       var items: [FeedPieces.Item] = []
       for _ in 0..<(try r.count()) {
         items.append(FeedPieces.Item(date: try r.date(), guid: try r.string(), text: try r.string()))
@@ -156,7 +159,7 @@ struct BuildCache: Sendable {
           FeedPieces.Event(start: try r.date(), uid: try r.string(), prepared: try PreparedEvent(from: &r)))
       }
       cache.plans[id] = PlanRecord(
-        key: key, files: files, card: card, pieces: FeedPieces(items: items, events: events))
+        key: key, files: files, card: card, pieces: FeedPieces(items: items, events: events), json: json)
     }
     for _ in 0..<(try r.count()) {
       let name = try r.string()

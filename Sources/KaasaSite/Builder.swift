@@ -33,6 +33,8 @@ public struct Builder: Sendable {
     public var files: [OutputFile]
     /// What the build could not know (no git history, a shallow clone…), for the tool to say once.
     public var notes: [String] = []
+    /// Seconds spent in each phase, in order, for `--verbose` and the benchmark.
+    public var phases: [(name: String, seconds: Double)] = []
     /// Plans and areas whose files were taken unchanged from the previous build.
     public var reusedPlans = 0
     public var reusedAreas = 0
@@ -55,7 +57,15 @@ public struct Builder: Sendable {
   }
 
   private func run(now: (TimeZone) throws -> Date, write: Bool) throws -> Report {
+    var phases: [(name: String, seconds: Double)] = []
+    var mark = Date()
+    func phase(_ name: String) {
+      let next = Date()
+      phases.append((name, next.timeIntervalSince(mark)))
+      mark = next
+    }
     let loaded = ContentLoader(siteDirectory: siteDirectory).load()
+    phase("load and check")
     guard var site = loaded.site, !loaded.diagnostics.hasErrors else {
       return Report(diagnostics: loaded.diagnostics, files: [])
     }
@@ -63,6 +73,7 @@ public struct Builder: Sendable {
     let theme = try Theme.load(
       name: site.settings.theme, language: site.settings.language, siteDirectory: siteDirectory)
     let history = history(site)
+    phase("theme and history")
     let instant = try now(site.settings.timeZone)
     let renderer = SiteRenderer(
       site: site, theme: theme, options: RenderOptions(now: instant, includeDrafts: includeDrafts),
@@ -78,20 +89,39 @@ public struct Builder: Sendable {
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
         output: output.standardizedFileURL)
     }
+    phase("cache read")
     let rendered = try renderer.render(incremental: incremental)
+    phase("render")
     var report = Report(diagnostics: loaded.diagnostics, files: rendered.files, notes: history.notes)
     report.reusedPlans = rendered.reusedPlans
     report.reusedAreas = rendered.reusedAreas
-    guard write else { return report }
+    guard write else {
+      report.phases = phases
+      return report
+    }
     if let cacheFile, var cache = rendered.cache {
       // The old cache describes files about to be replaced: it goes first, so that a build stopped
       // half-way never leaves a cache that points at files it did not record.
       BuildCache.remove(cacheFile)
-      cache.stamps = try OutputWriter(output: output).write(rendered.files, stamps: true)
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: output.path, isDirectory: &isDirectory),
+        isDirectory.boolValue,
+        let stamps = try? OutputUpdater(output: output.standardizedFileURL).update(
+          rendered.files, known: incremental?.previous?.stamps ?? [:])
+      {
+        cache.stamps = stamps
+      } else {
+        // First build, or an output the update could not handle: write a new folder and swap it in.
+        cache.stamps = try OutputWriter(output: output).write(rendered.files, stamps: true)
+      }
+      phase("write")
       cache.save(to: cacheFile)
+      phase("cache write")
     } else {
       try OutputWriter(output: output).write(rendered.files)
+      phase("write")
     }
+    report.phases = phases
     return report
   }
 

@@ -72,3 +72,140 @@ public struct OutputWriter: Sendable {
     try write(files, stamps: false)
   }
 }
+
+/// Brings an existing output folder up to date in place, for incremental builds: only files whose
+/// bytes changed are written, files no longer built are removed.
+///
+/// Every changed file is first written beside its target under a temporary name; only when all of
+/// them were written are they renamed into place (each rename is atomic) and the files that are no
+/// longer built removed. A failure while writing removes the temporary files and the folders made
+/// for them, so a failed build leaves the output as it was. Unchanged files keep their inode and
+/// modification time, which is what lets the next build trust them.
+struct OutputUpdater {
+  var output: URL
+
+  /// `known` are the stamps of files the caller already checked are unchanged (reused plans and areas).
+  func update(_ files: [OutputFile], known: [String: BuildCache.Stamp]) throws -> [String: BuildCache.Stamp] {
+    let base = output.path
+    let existing = Self.listFiles(base)
+    var stamps: [String: BuildCache.Stamp] = [:]
+    var pending: [(temporary: String, target: String, path: String)] = []
+    var madeDirectories: [String] = []
+    var directories = Set(existing.directories)
+    let token = ".kaasa-\(ProcessInfo.processInfo.processIdentifier)-new"
+    do {
+      for file in files {
+        let target = base + "/" + file.path
+        switch file.content {
+        case .previous:
+          if let stamp = known[file.path], existing.files.contains(file.path) {
+            stamps[file.path] = stamp
+            continue
+          }
+          throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: target])
+        case .bytes(let data):
+          if existing.files.contains(file.path), let stamp = Self.same(data, at: target) {
+            stamps[file.path] = stamp
+            continue
+          }
+        case .copy(let source):
+          if existing.files.contains(file.path), let data = FileManager.default.contents(atPath: source),
+            let stamp = Self.same(data, at: target)
+          {
+            stamps[file.path] = stamp
+            continue
+          }
+        }
+        // A changed or new file: written beside its target, renamed in the second step.
+        var parents: [String] = []
+        var dir = (file.path as NSString).deletingLastPathComponent
+        while !dir.isEmpty && !directories.contains(dir) {
+          parents.append(dir)
+          dir = (dir as NSString).deletingLastPathComponent
+        }
+        for d in parents.reversed() {
+          guard mkdir(base + "/" + d, 0o755) == 0 || errno == EEXIST else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: base + "/" + d])
+          }
+          directories.insert(d)
+          madeDirectories.append(base + "/" + d)
+        }
+        let temporary = ((target as NSString).deletingLastPathComponent as NSString)
+          .appendingPathComponent("." + (target as NSString).lastPathComponent + token)
+        switch file.content {
+        case .bytes(let data):
+          guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+          }
+        case .copy(let source):
+          try? FileManager.default.removeItem(atPath: temporary)
+          try FileManager.default.copyItem(atPath: source, toPath: temporary)
+        case .previous:
+          break
+        }
+        pending.append((temporary, target, file.path))
+        stamps[file.path] = BuildCache.stamp(of: temporary)
+      }
+    } catch {
+      for p in pending { unlink(p.temporary) }
+      for d in madeDirectories.reversed() { rmdir(d) }
+      throw error
+    }
+    for p in pending {
+      guard rename(p.temporary, p.target) == 0 else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: p.target])
+      }
+    }
+    // What is no longer built goes, and with it the folders left empty.
+    let built = Set(files.map(\.path))
+    for path in existing.files where !built.contains(path) { unlink(base + "/" + path) }
+    var kept = Set<String>()
+    for path in built {
+      var dir = (path as NSString).deletingLastPathComponent
+      while !dir.isEmpty && kept.insert(dir).inserted { dir = (dir as NSString).deletingLastPathComponent }
+    }
+    for dir in existing.directories.sorted(by: { $0.count > $1.count }) where !kept.contains(dir) {
+      rmdir(base + "/" + dir)
+    }
+    return stamps
+  }
+
+  /// The stamp of the file at `path` when it holds exactly `data`.
+  static func same(_ data: Data, at path: String) -> BuildCache.Stamp? {
+    guard let stamp = BuildCache.stamp(of: path), stamp.size == Int64(data.count),
+      let current = FileManager.default.contents(atPath: path), current == data
+    else { return nil }
+    return stamp
+  }
+
+  /// Relative paths of the files and folders below `base` (hidden ones included: they are ours too).
+  static func listFiles(_ base: String) -> (files: Set<String>, directories: [String]) {
+    var files = Set<String>()
+    var directories: [String] = []
+    var queue = [""]
+    while let rel = queue.popLast() {
+      guard let dir = opendir(rel.isEmpty ? base : base + "/" + rel) else { continue }
+      defer { closedir(dir) }
+      while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+          String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+        }
+        if name == "." || name == ".." { continue }
+        let path = rel.isEmpty ? name : rel + "/" + name
+        var type = Int32(entry.pointee.d_type)
+        if type == Int32(DT_UNKNOWN) {
+          var info = stat()
+          lstat(base + "/" + path, &info)
+          type = (info.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : Int32(DT_REG)
+        }
+        if type == Int32(DT_DIR) {
+          directories.append(path)
+          queue.append(path)
+        } else {
+          files.insert(path)
+        }
+      }
+    }
+    return (files, directories)
+  }
+}

@@ -86,19 +86,20 @@ public struct SiteRenderer: Sendable {
       if let record = lookups[i].hit, let output = incremental?.output {
         return PlanOutput(
           files: record.files.map { OutputFile(path: $0, reusing: output.appendingPathComponent($0).path) },
-          pieces: record.pieces, card: record.card)
+          pieces: record.pieces, card: record.card, json: record.json)
       }
       let plan = plans[i]
       let facts = base.facts[plan.id]!
       let pieces = feedPieces(plan, facts: facts)
       let card = try theme.render("plan-card", cardContext(plan, model: base))
       let files = try renderPlan(plan, body: bodies[i]!, model: base, pieces: pieces)
-      return PlanOutput(files: files, pieces: pieces, card: card)
+      return PlanOutput(files: files, pieces: pieces, card: card, json: planJSON(plan, model: base))
     }
     var model = base
     for (plan, out) in zip(plans, perPlan) {
       model.pieces[plan.id] = out.pieces
       model.cards[plan.id] = out.card
+      model.json[plan.id] = out.json
     }
     let shared = model
     let jobs = areaJobs(model: shared) + siteWideJobs(model: shared)
@@ -138,7 +139,8 @@ public struct SiteRenderer: Sendable {
     for (i, plan) in plans.enumerated() {
       guard let key = lookups[i].key else { continue }
       cache.plans[plan.id] = BuildCache.PlanRecord(
-        key: key, files: perPlan[i].files.map(\.path), card: perPlan[i].card, pieces: perPlan[i].pieces)
+        key: key, files: perPlan[i].files.map(\.path), card: perPlan[i].card, pieces: perPlan[i].pieces,
+        json: perPlan[i].json)
     }
     for (job, result) in zip(jobs, aggregates) {
       guard let key = result.key else { continue }
@@ -338,6 +340,8 @@ struct SiteIndex: Sendable {
   /// Filled in after the per-plan pass.
   var pieces: [String: FeedPieces] = [:]
   var cards: [String: String] = [:]
+  /// Each plan's entry of plans.json.
+  var json: [String: String] = [:]
 
   init(site: Site, zone: TimeZone, now: Date, history: SiteHistory) {
     var m: [String: [Plan]] = [:]
@@ -395,4 +399,5 @@ struct PlanOutput: Sendable {
   let files: [OutputFile]
   let pieces: FeedPieces
   let card: String
+  let json: String
 }

@@ -113,8 +113,16 @@ extension SiteRenderer {
       extra: ["plans": ["groups": groups, "filters": filters, "count": site.plans.count]])
   }
 
+  /// The array of every plan's entry, pretty-printed; the entries come from the per-plan pass.
   func plansJSON(model: SiteIndex) -> String {
-    let items: [[String: Any]] = site.plans.map { plan in
+    let items = site.plans.map { model.json[$0.id]! }
+    return items.isEmpty ? "[\n\n]\n" : "[\n" + items.joined(separator: ",\n") + "\n]\n"
+  }
+
+  /// One plan's entry in plans.json (what the feedback endpoint and scripts read), indented as an
+  /// element of the array.
+  func planJSON(_ plan: Plan, model: SiteIndex) -> String {
+    let item: [String: Any] = {
       let m = site.municipality(plan.municipalityID)
       var item: [String: Any] = [
         "id": plan.id,
@@ -145,8 +153,8 @@ extension SiteRenderer {
         item["feedback"] = NSNull()
       }
       return item
-    }
-    return json(items)
+    }()
+    return "  " + json(item).dropLast().replacingOccurrences(of: "\n", with: "\n  ")
   }
 
   func siteJSON() -> String {

@@ -159,7 +159,11 @@ struct Build: ParsableCommand {
       throw ExitCode(1)
     }
     if !quiet { for note in report.notes { printError("note: \(note)") } }
-    if verbose { for f in report.files { print(f.path) } }
+    if verbose {
+      for f in report.files { print(f.path) }
+      print(
+        report.phases.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", "))
+    }
     if !quiet {
       let seconds = String(format: "%.2f", Date().timeIntervalSince(start))
       let git = history.seconds.map { String(format: ", git history read in %.2f s alongside", $0) } ?? ""
