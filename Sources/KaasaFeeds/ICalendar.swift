@@ -135,7 +135,10 @@ public enum ICalendarWriter {
     var out = lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
     for event in calendar.events { out += eventText(event, zone: zone, rules: rules, language: language) }
     for event in prepared {
-      let reusable = event.rules == rules && event.zone == zone && event.language == language
+      // All-day events are written without the zone's rules, so only timed ones need the same rules.
+      let reusable =
+        event.zone == zone && event.language == language
+        && (event.rules == rules || instants(of: event.event).isEmpty)
       out += reusable ? event.text : eventText(event.event, zone: zone, rules: rules, language: language)
     }
     return out + "END:VCALENDAR\r\n"

@@ -9,7 +9,7 @@ public struct RenderedMarkdown: Sendable, Hashable {
   public var html: String
   /// The headings in order, with the anchors given to them.
   public var headings: [Heading]
-  /// The text without markup, for excerpts and search.
+  /// The text without markup, for excerpts and search; empty unless `MarkdownOptions.plainText`.
   public var plainText: String
 }
 
@@ -26,10 +26,14 @@ public struct MarkdownOptions: Sendable, Hashable {
   public var filesBase: String
   /// The level the document's highest heading is moved to, so the page's own `<h1>` stays the only one.
   public var topHeadingLevel: Int
+  /// Also render the text without markup (`RenderedMarkdown.plainText`); it costs time under the
+  /// parser's lock, so only callers that use it ask for it.
+  public var plainText: Bool
 
-  public init(filesBase: String = "/", topHeadingLevel: Int = 2) {
+  public init(filesBase: String = "/", topHeadingLevel: Int = 2, plainText: Bool = false) {
     self.filesBase = filesBase
     self.topHeadingLevel = topHeadingLevel
+    self.plainText = plainText
   }
 }
 
@@ -44,13 +48,17 @@ public enum Markdown {
   public static func render(_ markdown: String, options: MarkdownOptions = MarkdownOptions())
     -> RenderedMarkdown
   {
-    lock.withLock { registered in
+    // Only cmark runs under the lock; the rest of the work is done on the caller's thread.
+    let raw = lock.withLock { registered in
       if !registered {
         cmark_gfm_core_extensions_ensure_registered()
         registered = true
       }
       return renderLocked(markdown, options: options)
     }
+    return RenderedMarkdown(
+      html: anchorHeadings(raw.html, raw.headings), headings: raw.headings,
+      plainText: raw.plainText.trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
   private static func renderLocked(_ markdown: String, options: MarkdownOptions) -> RenderedMarkdown {
@@ -78,11 +86,9 @@ public enum Markdown {
 
     let headings = adjust(document, options: options)
     let extensions = cmark_parser_get_syntax_extensions(parser)
-    var html = take(cmark_render_html(document, cmarkOptions, extensions))
-    html = anchorHeadings(html, headings)
-    let plain = take(cmark_render_plaintext(document, cmarkOptions, 0))
-    return RenderedMarkdown(
-      html: html, headings: headings, plainText: plain.trimmingCharacters(in: .whitespacesAndNewlines))
+    let html = take(cmark_render_html(document, cmarkOptions, extensions))
+    let plain = options.plainText ? take(cmark_render_plaintext(document, cmarkOptions, 0)) : ""
+    return RenderedMarkdown(html: html, headings: headings, plainText: plain)
   }
 
   private static func take(_ p: UnsafeMutablePointer<CChar>?) -> String {

@@ -80,7 +80,7 @@ public struct SiteRenderer: Sendable {
       else { return (key, nil) }
       return (key, record)
     }
-    let bodies = renderPlanBodies(plans.indices.filter { lookups[$0].hit == nil })
+    let bodies = try renderPlanBodies(plans.indices.filter { lookups[$0].hit == nil })
     // Per plan, in parallel: its page and calendar, plus the card and feed pieces the lists reuse.
     let perPlan = try parallelMap(plans.indices) { i -> PlanOutput in
       if let record = lookups[i].hit, let output = incremental?.output {
@@ -222,12 +222,15 @@ public struct SiteRenderer: Sendable {
     return results.withLock { $0 }.map { $0! }
   }
 
-  /// cmark runs behind its own lock; doing the bodies first keeps the parallel part free of it.
-  func renderPlanBodies(_ indices: [Int]) -> [Int: RenderedMarkdown] {
+  /// cmark runs behind its own lock (the rest of each body's rendering runs in parallel); doing the
+  /// bodies first keeps the per-plan pass free of it.
+  func renderPlanBodies(_ indices: [Int]) throws -> [Int: RenderedMarkdown] {
     let options = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 3)
-    var bodies: [Int: RenderedMarkdown] = [:]
-    for i in indices { bodies[i] = Markdown.render(site.plans[i].body, options: options) }
-    return bodies
+    let plans = site.plans
+    let rendered = try parallelMap(indices.indices) {
+      Markdown.render(plans[indices[$0]].body, options: options)
+    }
+    return Dictionary(uniqueKeysWithValues: zip(indices, rendered))
   }
 
   // MARK: Pages
