@@ -41,10 +41,13 @@ final class SourceDigests: Sendable {
 /// Reads `content/` of a site folder into a `Site`. Plans are parsed on all cores.
 public struct ContentLoader: Sendable {
   public var siteDirectory: URL
+  /// Whether to record the SHA-256 of every file read (`LoadResult.sourceDigests`), for build caches.
+  public var recordsDigests: Bool
   private let digests = SourceDigests()
 
-  public init(siteDirectory: URL) {
+  public init(siteDirectory: URL, recordsDigests: Bool = false) {
     self.siteDirectory = siteDirectory
+    self.recordsDigests = recordsDigests
   }
 
   private var content: URL { siteDirectory.appendingPathComponent("content") }
@@ -128,7 +131,7 @@ public struct ContentLoader: Sendable {
     else {
       return .failure(.error(rel, .start, "cannot read the file: check that it exists and can be read"))
     }
-    digests.record(rel, data)
+    if recordsDigests { digests.record(rel, data) }
     return SourceText.decode(data, file: rel)
   }
 

@@ -18,7 +18,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
   /// `2026-12-01`
   public var description: String {
-    String(format: "%04d-%02d-%02d", year, month, day)
+    Digits.padded(year, 4) + "-" + Digits.padded(month, 2) + "-" + Digits.padded(day, 2)
   }
 
   /// True when the day exists in the Gregorian calendar (no 30 February).
@@ -221,5 +221,16 @@ public enum NowError: Error, Sendable, CustomStringConvertible {
     case .invalidEpoch(let s):
       return "SOURCE_DATE_EPOCH '\(s)' is not a whole number of seconds since 1970"
     }
+  }
+}
+
+/// Zero-padded decimal numbers, without `String(format:)`, which is slow on Linux and was a visible
+/// part of large builds.
+public enum Digits {
+  /// `n` with at least `width` digits: `padded(7, 2)` is `07`.
+  public static func padded(_ n: Int, _ width: Int) -> String {
+    let digits = String(n.magnitude)
+    let padding = String(repeating: "0", count: max(0, width - digits.count))
+    return (n < 0 ? "-" : "") + padding + digits
   }
 }

@@ -64,7 +64,8 @@ public struct Builder: Sendable {
       phases.append((name, next.timeIntervalSince(mark)))
       mark = next
     }
-    let loaded = ContentLoader(siteDirectory: siteDirectory).load()
+    let loaded = ContentLoader(siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil)
+      .load()
     phase("load and check")
     guard var site = loaded.site, !loaded.diagnostics.hasErrors else {
       return Report(diagnostics: loaded.diagnostics, files: [])

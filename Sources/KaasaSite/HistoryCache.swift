@@ -150,7 +150,8 @@ enum HistoryCache {
     switch d {
     case .day(let d): return day(d)
     case .local(let t):
-      return "\(day(t.date))T\(twoDigits(t.hour)):\(twoDigits(t.minute)):\(twoDigits(t.second))"
+      return
+        "\(day(t.date))T\(Digits.padded(t.hour, 2)):\(Digits.padded(t.minute, 2)):\(Digits.padded(t.second, 2))"
     case .instant(let i): return "@\(Int64(i.timeIntervalSince1970.rounded(.down)))"
     }
   }
@@ -162,14 +163,7 @@ enum HistoryCache {
     return (try? EventDate.parse(s)) ?? nil
   }
 
-  private static func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
-
-  /// `2026-12-01`, without String(format:), which is slow on Linux.
-  private static func day(_ d: LocalDate) -> String {
-    let y = String(d.year)
-    return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + twoDigits(d.month) + "-"
-      + twoDigits(d.day)
-  }
+  private static func day(_ d: LocalDate) -> String { d.description }
 
   private struct FieldReader {
     let bytes: [UInt8]

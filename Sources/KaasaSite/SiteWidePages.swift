@@ -57,27 +57,33 @@ extension SiteRenderer {
     let open = site.plans.filter { model.facts[$0.id]?.feedback == .open }
       .sorted { ($0.feedback!.closes, $0.id) < ($1.feedback!.closes, $1.id) }
     let horizon = now.addingTimeInterval(TimeInterval(Self.upcomingDays * 86_400))
-    var upcoming: [(Date, String, [String: Any])] = []
-    var latest: [(Date, String, [String: Any])] = []
+    // Entries are chosen first and only the chosen ones get a template context: a large site has
+    // tens of thousands of entries and shows a few hundred.
+    typealias Candidate = (start: Date, key: String, plan: Plan, entry: TimelineEntry)
+    var upcoming: [Candidate] = []
+    var latest: [Candidate] = []
     for plan in site.plans {
       let facts = model.facts[plan.id]!
       for (e, start) in zip(facts.ordered, facts.starts) {
-        var item = entryContext(e, start: start)
-        item["plan"] = ["title": plan.title, "url": urls.link(SiteURLs.plan(plan.id))]
-        item["link"] = urls.link(SiteURLs.plan(plan.id)) + "#e-\(e.key)"
-        item["municipality"] = site.municipality(plan.municipalityID)?.name ?? ""
-        if start > now && start <= horizon { upcoming.append((start, "\(plan.id)/\(e.key)", item)) }
-        if start <= now { latest.append((start, "\(plan.id)/\(e.key)", item)) }
+        if start > now && start <= horizon { upcoming.append((start, "\(plan.id)/\(e.key)", plan, e)) }
+        if start <= now { latest.append((start, "\(plan.id)/\(e.key)", plan, e)) }
       }
     }
-    upcoming.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-    latest.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+    upcoming.sort { $0.start != $1.start ? $0.start < $1.start : $0.key < $1.key }
+    latest.sort { $0.start != $1.start ? $0.start > $1.start : $0.key < $1.key }
+    func item(_ c: Candidate) -> [String: Any] {
+      var item = entryContext(c.entry, start: c.start)
+      item["plan"] = ["title": c.plan.title, "url": urls.link(SiteURLs.plan(c.plan.id))]
+      item["link"] = urls.link(SiteURLs.plan(c.plan.id)) + "#e-\(c.entry.key)"
+      item["municipality"] = site.municipality(c.plan.municipalityID)?.name ?? ""
+      return item
+    }
     let context: [String: Any] = [
       "open": open.map { planSummary($0, model: model) },
       "hasOpen": !open.isEmpty,
-      "upcoming": upcoming.map(\.2),
+      "upcoming": upcoming.map(item),
       "hasUpcoming": !upcoming.isEmpty,
-      "latest": latest.prefix(Self.latestUpdates).map(\.2),
+      "latest": latest.prefix(Self.latestUpdates).map(item),
       "hasLatest": !latest.isEmpty,
       "upcomingHeading": t.format("home_upcoming", ["days": String(Self.upcomingDays)]),
       "subscribe": [subscription(kind: "site", name: site.settings.title, path: "", hasFeed: true)],

@@ -210,6 +210,6 @@ public struct Translations: Sendable {
 
   /// "18:00"
   public func time(_ t: LocalDateTime) -> String {
-    String(format: "%02d:%02d", t.hour, t.minute)
+    Digits.padded(t.hour, 2) + ":" + Digits.padded(t.minute, 2)
   }
 }
