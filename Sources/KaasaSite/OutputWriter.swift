@@ -9,6 +9,13 @@ import Synchronization
   private let systemWrite = Darwin.write
 #endif
 
+/// The folder part of a `/`-separated path, "" for a name alone. (Foundation's
+/// `deletingLastPathComponent` traps on some one-letter paths.)
+func parentPath(_ path: String) -> String {
+  guard let slash = path.lastIndex(of: "/") else { return "" }
+  return String(path[..<slash])
+}
+
 /// Writing files with plain system calls: Foundation's `createFile` writes to a temporary file and
 /// renames it, which doubles the work for the tens of thousands of files of a site.
 enum FileError: Error, CustomStringConvertible {
@@ -63,9 +70,9 @@ public struct OutputWriter: Sendable {
       // Folders first, parents before children; then the files on all cores.
       var folders = Set<String>()
       for file in files {
-        var dir = (file.path as NSString).deletingLastPathComponent
+        var dir = parentPath(file.path)
         while !dir.isEmpty && folders.insert(dir).inserted {
-          dir = (dir as NSString).deletingLastPathComponent
+          dir = parentPath(dir)
         }
       }
       for dir in folders.sorted() {
@@ -175,10 +182,10 @@ struct OutputUpdater {
         }
         // A changed or new file: written beside its target, renamed in the second step.
         var parents: [String] = []
-        var dir = (file.path as NSString).deletingLastPathComponent
+        var dir = parentPath(file.path)
         while !dir.isEmpty && !directories.contains(dir) {
           parents.append(dir)
-          dir = (dir as NSString).deletingLastPathComponent
+          dir = parentPath(dir)
         }
         for d in parents.reversed() {
           guard mkdir(base + "/" + d, 0o755) == 0 || errno == EEXIST else {
@@ -187,8 +194,8 @@ struct OutputUpdater {
           directories.insert(d)
           madeDirectories.append(base + "/" + d)
         }
-        let temporary = ((target as NSString).deletingLastPathComponent as NSString)
-          .appendingPathComponent("." + (target as NSString).lastPathComponent + token)
+        let name = target[target.index(after: target.lastIndex(of: "/")!)...]
+        let temporary = parentPath(target) + "/." + name + token
         switch file.content {
         case .bytes(let data):
           try FileError.writeFile(temporary, data)
@@ -216,8 +223,8 @@ struct OutputUpdater {
     for path in existing.files where !built.contains(path) { unlink(base + "/" + path) }
     var kept = Set<String>()
     for path in built {
-      var dir = (path as NSString).deletingLastPathComponent
-      while !dir.isEmpty && kept.insert(dir).inserted { dir = (dir as NSString).deletingLastPathComponent }
+      var dir = parentPath(path)
+      while !dir.isEmpty && kept.insert(dir).inserted { dir = parentPath(dir) }
     }
     for dir in existing.directories.sorted(by: { $0.count > $1.count }) where !kept.contains(dir) {
       rmdir(base + "/" + dir)

@@ -271,3 +271,58 @@ struct IncrementalBuildTests {
     #expect(again.plans.values.flatMap(\.pieces.events).map(\.prepared).count == events.count)
   }
 }
+
+@Suite("updating the output in place")
+struct OutputUpdaterTests {
+  @Test func aFailedUpdateLeavesTheOutputAsItWas() throws {
+    let root = temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let output = root.appendingPathComponent("output")
+    try OutputWriter(output: output).write([
+      OutputFile(path: "a/index.html", text: "vana a"),
+      OutputFile(path: "b.html", text: "vana b"),
+    ])
+    let before = try snapshot(output)
+    // "b.html/c.html" cannot be written under the file b.html: the update must fail after it has
+    // already written the new a/index.html and made the new folder d/.
+    let files = [
+      OutputFile(path: "a/index.html", text: "uus a"),
+      OutputFile(path: "d/e.html", text: "uus e"),
+      OutputFile(path: "b.html/c.html", text: "võimatu"),
+    ]
+    #expect(throws: (any Error).self) {
+      try OutputUpdater(output: output).update(files, known: [:])
+    }
+    #expect(try snapshot(output) == before)
+    #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("d").path))
+  }
+
+  @Test func anUpdateWritesOnlyWhatChangedAndRemovesWhatIsGone() throws {
+    let root = temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let output = root.appendingPathComponent("output")
+    try OutputWriter(output: output).write([
+      OutputFile(path: "same.html", text: "sama"),
+      OutputFile(path: "changed.html", text: "vana"),
+      OutputFile(path: "gone/index.html", text: "läheb"),
+    ])
+    let sameBefore = try #require(BuildCache.stamp(of: output.appendingPathComponent("same.html").path))
+    let stamps = try OutputUpdater(output: output).update(
+      [
+        OutputFile(path: "changed.html", text: "uus"),
+        OutputFile(path: "new/index.html", text: "uus leht"),
+        OutputFile(path: "same.html", text: "sama"),
+      ], known: [:])
+    #expect(
+      try snapshot(output) == [
+        "changed.html": Data("uus".utf8), "new/index.html": Data("uus leht".utf8),
+        "same.html": Data("sama".utf8),
+      ])
+    #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("gone").path))
+    // The unchanged file was not touched, so its recorded stamp stays valid for the next build.
+    #expect(stamps["same.html"] == sameBefore)
+    #expect(BuildCache.stamp(of: output.appendingPathComponent("same.html").path) == sameBefore)
+    #expect(
+      stamps["changed.html"] == BuildCache.stamp(of: output.appendingPathComponent("changed.html").path))
+  }
+}
