@@ -1,5 +1,6 @@
 import Foundation
 import KaasaCore
+import KaasaSite
 
 /// What the dev server adds to what the build wrote: content types, the reload script and the page
 /// that shows why the last build failed.
@@ -100,10 +101,10 @@ enum DevServerPages {
     for d in shown {
       let place = "\(d.file):\(d.position.line):\(d.position.column)"
       items +=
-        "<li class=\"\(d.severity.rawValue)\"><code>\(escape(place))</code>: <strong>\(d.severity.rawValue)</strong>: \(escape(d.message))</li>\n"
+        "<li class=\"\(d.severity.rawValue)\"><code>\(HTMLText.escape(place))</code>: <strong>\(d.severity.rawValue)</strong>: \(HTMLText.escape(d.message))</li>\n"
     }
     if let failure = result.failure {
-      items += "<li class=\"error\"><strong>error</strong>: \(escape(failure))</li>\n"
+      items += "<li class=\"error\"><strong>error</strong>: \(HTMLText.escape(failure))</li>\n"
     }
     let errors = result.diagnostics.errorCount + (result.failure == nil ? 0 : 1)
     return """
@@ -133,19 +134,4 @@ enum DevServerPages {
       """
   }
 
-  static func escape(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for c in text.unicodeScalars {
-      switch c {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.unicodeScalars.append(c)
-      }
-    }
-    return out
-  }
 }

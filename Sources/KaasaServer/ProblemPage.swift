@@ -1,14 +1,15 @@
 import Foundation
+import KaasaSite
 
 /// The small page a browser shows when a form post is refused: a heading, the reason in Estonian and
 /// English, and the way back to the plan.
 enum ProblemPage {
   static func html(_ problem: FeedbackProblem, language: String, siteTitle: String, back: URL) -> String {
-    let href = escape(back.absoluteString)
-    let title = siteTitle.isEmpty ? "" : " – " + escape(siteTitle)
+    let href = HTMLText.escape(back.absoluteString)
+    let title = siteTitle.isEmpty ? "" : " – " + HTMLText.escape(siteTitle)
     return """
       <!doctype html>
-      <html lang="\(escape(language))">
+      <html lang="\(HTMLText.escape(language))">
       <head>
       <meta charset="utf-8">
       <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -21,8 +22,8 @@ enum ProblemPage {
       <main>
       <h1><span lang="et">Tagasisidet ei saadetud</span> / <span lang="en">Feedback not sent</span></h1>
       <div role="alert">
-      <p lang="et">\(escape(problem.estonian))</p>
-      <p lang="en" class="en">\(escape(problem.english))</p>
+      <p lang="et">\(HTMLText.escape(problem.estonian))</p>
+      <p lang="en" class="en">\(HTMLText.escape(problem.english))</p>
       </div>
       <p lang="et">Teie kirjutatud tekst on alles, kui lähete brauseriga tagasi eelmisele lehele.</p>
       <p lang="en" class="en">Your text is still there if you go back to the previous page in your browser.</p>
@@ -36,10 +37,10 @@ enum ProblemPage {
 
   /// The page a client that does not follow redirects sees after a form post.
   static func redirect(to location: String, language: String) -> String {
-    let href = escape(location)
+    let href = HTMLText.escape(location)
     return """
       <!doctype html>
-      <html lang="\(escape(language))">
+      <html lang="\(HTMLText.escape(language))">
       <head><meta charset="utf-8"><title>Aitäh! / Thank you!</title></head>
       <body><main><h1>Aitäh! / Thank you!</h1><p><a href="\(href)">Jätka / Continue</a></p></main></body>
       </html>
@@ -47,19 +48,4 @@ enum ProblemPage {
       """
   }
 
-  static func escape(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for c in text.unicodeScalars {
-      switch c {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.unicodeScalars.append(c)
-      }
-    }
-    return out
-  }
 }

@@ -202,17 +202,20 @@ extension SiteRenderer {
 }
 
 /// HTML escaping of plain text (the same rules serve the few XML files written here by hand).
-enum HTMLText {
-  static func escape(_ s: String) -> String {
+/// Text escaped for HTML content and attribute values; the one escaper of the project's hand-written
+/// HTML (feed descriptions, the endpoint's and the preview server's pages).
+public enum HTMLText {
+  public static func escape(_ s: String) -> String {
     var out = ""
-    for ch in s {
-      switch ch {
+    out.reserveCapacity(s.utf8.count)
+    for c in s.unicodeScalars {
+      switch c {
       case "&": out += "&amp;"
       case "<": out += "&lt;"
       case ">": out += "&gt;"
       case "\"": out += "&quot;"
       case "'": out += "&apos;"
-      default: out.append(ch)
+      default: out.unicodeScalars.append(c)
       }
     }
     return out
