@@ -35,7 +35,7 @@ public struct Builder: Sendable {
     public var notes: [String] = []
     /// Seconds spent in each phase, in order, for `--verbose` and the benchmark.
     public var phases: [(name: String, seconds: Double)] = []
-    /// Plans and areas whose files were taken unchanged from the previous build.
+    /// Plans, and areas and site-wide lists, whose files were taken unchanged from the previous build.
     public var reusedPlans = 0
     public var reusedAreas = 0
     public var pages: Int { files.count { $0.path.hasSuffix(".html") } }

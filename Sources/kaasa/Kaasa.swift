@@ -169,7 +169,8 @@ struct Build: ParsableCommand {
       let git = history.seconds.map { String(format: ", git history read in %.2f s alongside", $0) } ?? ""
       let reused =
         report.reusedPlans + report.reusedAreas > 0
-        ? "; \(report.reusedPlans) plans and \(report.reusedAreas) areas unchanged since the last build" : ""
+        ? "; \(report.reusedPlans) plans and \(report.reusedAreas) areas and lists unchanged since the last build"
+        : ""
       print(
         "built \(report.pages) pages, \(report.feeds) feeds and calendars (\(report.files.count) files) in \(seconds) s\(git) → \(output ?? "output/")\(reused)"
       )
