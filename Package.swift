@@ -36,11 +36,11 @@ let package = Package(
       linkerSettings: [.linkedLibrary("cmark-gfm-extensions"), .linkedLibrary("cmark-gfm")]
     ),
     .target(name: "KaasaFeeds"),
+    .target(name: "KaasaTemplate"),
     .target(
       name: "KaasaSite",
       dependencies: [
-        "KaasaCore", "KaasaMarkdown", "KaasaFeeds",
-        .product(name: "Mustache", package: "swift-mustache"),
+        "KaasaCore", "KaasaMarkdown", "KaasaFeeds", "KaasaTemplate",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       resources: []
@@ -65,6 +65,10 @@ let package = Package(
     .testTarget(name: "KaasaCoreTests", dependencies: ["KaasaCore"]),
     .testTarget(name: "KaasaMarkdownTests", dependencies: ["KaasaMarkdown", "KaasaCore"]),
     .testTarget(name: "KaasaFeedsTests", dependencies: ["KaasaFeeds"]),
+    // swift-mustache is the reference the template engine is compared with.
+    .testTarget(
+      name: "KaasaTemplateTests",
+      dependencies: ["KaasaTemplate", "KaasaSite", .product(name: "Mustache", package: "swift-mustache")]),
     .testTarget(
       name: "KaasaSiteTests",
       dependencies: ["KaasaSite", "KaasaCore", .product(name: "Yams", package: "Yams")]),

@@ -1,6 +1,6 @@
 import Foundation
 import KaasaCore
-import Mustache
+import KaasaTemplate
 import Yams
 
 /// A theme: Mustache templates, UI translations and static assets.
@@ -8,7 +8,7 @@ import Yams
 /// Files in the site's `themes/<name>/` override those of the built-in default theme one by one,
 /// so a site can replace a single template or translation and keep the rest.
 public struct Theme: Sendable {
-  public var library: MustacheLibrary
+  public var library: TemplateLibrary
   public var strings: Translations
   /// Static files under `assets/`, by path relative to the theme (e.g. `assets/style.css`).
   public var assets: [(path: String, data: Data)]
@@ -59,7 +59,7 @@ public struct Theme: Sendable {
       for layer in layers { key.add(layer) }
     }
     self.fingerprint = key.finish()
-    var library = MustacheLibrary()
+    var library = TemplateLibrary()
     for (path, data) in files.sorted(by: { $0.key < $1.key })
     where path.hasPrefix("templates/") && path.hasSuffix(".mustache") {
       let name = String(path.dropFirst("templates/".count).dropLast(".mustache".count))

@@ -1,0 +1,240 @@
+/// Mustache templates by name, rendered with dictionary contexts (`[String: Any]`, arrays of them,
+/// strings, numbers and booleans).
+///
+/// Written for speed: a page is rendered into one byte buffer, values are escaped byte by byte, and
+/// the common context types are recognised by their exact type rather than by protocol casts.
+/// Sections, inverted sections, partials, parents and blocks behave as in swift-mustache 2 (and the
+/// Mustache spec); transforms, lambdas and pragmas are not supported and are rejected when parsing.
+public struct TemplateLibrary: Sendable {
+  private var templates: [String: [TemplateNode]] = [:]
+
+  public init() {}
+
+  /// Parses and adds a template; a template of the same name is replaced.
+  public mutating func register(_ text: String, named name: String) throws(TemplateError) {
+    templates[name] = try TemplateParser.parse(text)
+  }
+
+  public func contains(_ name: String) -> Bool { templates[name] != nil }
+
+  /// The template `name` rendered with `context`, or nil if there is no such template.
+  public func render(_ context: Any, withTemplate name: String) -> String? {
+    guard let nodes = templates[name] else { return nil }
+    var renderer = Renderer(library: self, stack: [context])
+    renderer.out.reserveCapacity(16_384)
+    renderer.render(nodes, indentation: nil, blocks: nil)
+    return String(decoding: renderer.out, as: UTF8.self)
+  }
+
+  fileprivate func nodes(_ name: String) -> [TemplateNode]? { templates[name] }
+}
+
+/// A context value that is not a dictionary but has named children.
+public protocol TemplateParent {
+  func templateChild(named name: String) -> Any?
+}
+
+extension Dictionary: TemplateParent where Key == String {
+  public func templateChild(named name: String) -> Any? { self[name] as Any? }
+}
+
+/// A context value rendered as a list: every element in turn.
+public protocol TemplateSequence {
+  var templateElements: [Any] { get }
+}
+
+extension Array: TemplateSequence {
+  public var templateElements: [Any] { map { $0 as Any } }
+}
+
+private let anyDictionary = ObjectIdentifier([String: Any].self)
+private let stringDictionary = ObjectIdentifier([String: String].self)
+private let dictionaryArray = ObjectIdentifier([[String: Any]].self)
+private let anyArray = ObjectIdentifier([Any].self)
+private let stringArray = ObjectIdentifier([String].self)
+private let stringType = ObjectIdentifier(String.self)
+private let boolType = ObjectIdentifier(Bool.self)
+private let intType = ObjectIdentifier(Int.self)
+
+private struct Renderer {
+  let library: TemplateLibrary
+  var stack: [Any]
+  var out: [UInt8] = []
+
+  /// Renders `nodes`. With a non-empty `indentation` (a standalone partial), every token that starts
+  /// a new line of this render is indented.
+  mutating func render(_ nodes: [TemplateNode], indentation: [UInt8]?, blocks: [String: [TemplateNode]]?) {
+    guard let indentation, !indentation.isEmpty else {
+      for node in nodes { renderNode(node, indentation: indentation, blocks: blocks) }
+      return
+    }
+    let start = out.count
+    for node in nodes {
+      let before = out.count
+      renderNode(node, indentation: indentation, blocks: blocks)
+      if out.count > before, before > start, out[before - 1] == UInt8(ascii: "\n") {
+        out.insert(contentsOf: indentation, at: before)
+      }
+    }
+  }
+
+  mutating func renderNode(_ node: TemplateNode, indentation: [UInt8]?, blocks: [String: [TemplateNode]]?) {
+    switch node {
+    case .text(let bytes):
+      out.append(contentsOf: bytes)
+
+    case .variable(let name, let escaped):
+      guard let value = lookup(name) else { return }
+      write(value, escaped: escaped)
+
+    case .section(let name, let inverted, let body):
+      let value = lookup(name)
+      if inverted {
+        invertedSection(value, body: body, indentation: indentation, blocks: blocks)
+      } else {
+        section(value, body: body, indentation: indentation, blocks: blocks)
+      }
+
+    case .partial(let name, let indented):
+      guard let nodes = library.nodes(name) else { return }
+      render(nodes, indentation: join(indentation, indented), blocks: blocks)
+
+    case .parent(let name, let indented, let overrides):
+      guard let nodes = library.nodes(name) else { return }
+      // Blocks given further out win over the parent's own, as the spec's inheritance requires.
+      let merged = blocks.map { $0.merging(overrides) { outer, _ in outer } } ?? overrides
+      render(nodes, indentation: join(indentation, indented), blocks: merged)
+
+    case .block(let name, let indented, let body):
+      render(blocks?[name] ?? body, indentation: join(indentation, indented), blocks: blocks)
+
+    case .blockDefinition:
+      break
+    }
+  }
+
+  private func join(_ outer: [UInt8]?, _ inner: [UInt8]?) -> [UInt8]? {
+    guard let inner else { return outer }
+    return (outer ?? []) + inner
+  }
+
+  private mutating func section(
+    _ value: Any?, body: [TemplateNode], indentation: [UInt8]?, blocks: [String: [TemplateNode]]?
+  ) {
+    guard let value else { return }
+    let type = ObjectIdentifier(Swift.type(of: value))
+    if type == dictionaryArray {
+      for element in value as! [[String: Any]] { renderPushing(element, body, indentation, blocks) }
+    } else if type == boolType {
+      if value as! Bool { render(body, indentation: indentation, blocks: blocks) }
+    } else if type == stringType || type == anyDictionary || type == stringDictionary || type == intType {
+      renderPushing(value, body, indentation, blocks)
+    } else if type == anyArray {
+      for element in value as! [Any] { renderPushing(element, body, indentation, blocks) }
+    } else if type == stringArray {
+      for element in value as! [String] { renderPushing(element, body, indentation, blocks) }
+    } else if let list = value as? any TemplateSequence {
+      for element in list.templateElements { renderPushing(element, body, indentation, blocks) }
+    } else {
+      renderPushing(value, body, indentation, blocks)
+    }
+  }
+
+  private mutating func renderPushing(
+    _ value: Any, _ body: [TemplateNode], _ indentation: [UInt8]?, _ blocks: [String: [TemplateNode]]?
+  ) {
+    stack.append(value)
+    render(body, indentation: indentation, blocks: blocks)
+    stack.removeLast()
+  }
+
+  /// Renders an inverted section's body for nil, `false` and an empty list; the empty list is
+  /// pushed on the stack, as swift-mustache does.
+  private mutating func invertedSection(
+    _ value: Any?, body: [TemplateNode], indentation: [UInt8]?, blocks: [String: [TemplateNode]]?
+  ) {
+    guard let value else { return render(body, indentation: indentation, blocks: blocks) }
+    let type = ObjectIdentifier(Swift.type(of: value))
+    if type == boolType {
+      if !(value as! Bool) { render(body, indentation: indentation, blocks: blocks) }
+    } else if type == stringType || type == anyDictionary || type == stringDictionary || type == intType {
+      return
+    } else if type == dictionaryArray {
+      if (value as! [[String: Any]]).isEmpty { renderPushing(value, body, indentation, blocks) }
+    } else if let list = value as? any TemplateSequence, list.templateElements.isEmpty {
+      renderPushing(value, body, indentation, blocks)
+    }
+  }
+
+  private func lookup(_ name: TagName) -> Any? {
+    if name.current || name.parts.isEmpty { return stack.last }
+    var found: Any?
+    if name.anchored {
+      found = child(name.parts[0], of: stack[stack.count - 1])
+    } else {
+      for object in stack.reversed() {
+        if let value = child(name.parts[0], of: object) {
+          found = value
+          break
+        }
+      }
+    }
+    var i = 1
+    while i < name.parts.count, let object = found {
+      found = child(name.parts[i], of: object)
+      i += 1
+    }
+    return found
+  }
+
+  private func child(_ name: String, of object: Any) -> Any? {
+    let type = ObjectIdentifier(Swift.type(of: object))
+    if type == anyDictionary { return (object as! [String: Any])[name] }
+    if type == stringDictionary { return (object as! [String: String])[name] }
+    if type == stringType || type == boolType || type == intType || type == dictionaryArray { return nil }
+    return (object as? any TemplateParent)?.templateChild(named: name)
+  }
+
+  private mutating func write(_ value: Any, escaped: Bool) {
+    let type = ObjectIdentifier(Swift.type(of: value))
+    if type == stringType {
+      let s = value as! String
+      if escaped { escape(s) } else { out.append(contentsOf: s.utf8) }
+      return
+    }
+    let text: String
+    if type == boolType {
+      text = (value as! Bool) ? "true" : "false"
+    } else if type == intType {
+      text = String(value as! Int)
+    } else {
+      text = String(describing: value)
+    }
+    if escaped { escape(text) } else { out.append(contentsOf: text.utf8) }
+  }
+
+  private mutating func escape(_ s: String) {
+    var s = s
+    s.withUTF8 { bytes in
+      var runStart = 0
+      for i in 0..<bytes.count {
+        let replacement: StaticString
+        switch bytes[i] {
+        case UInt8(ascii: "<"): replacement = "&lt;"
+        case UInt8(ascii: ">"): replacement = "&gt;"
+        case UInt8(ascii: "&"): replacement = "&amp;"
+        case UInt8(ascii: "\""): replacement = "&quot;"
+        case UInt8(ascii: "'"): replacement = "&#39;"
+        default: continue
+        }
+        if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+        out.append(
+          contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+        runStart = i + 1
+      }
+      if runStart < bytes.count {
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+      }
+    }
+  }
+}
