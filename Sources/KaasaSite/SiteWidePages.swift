@@ -160,7 +160,7 @@ extension SiteRenderer {
       }
       return item
     }()
-    return "  " + json(item).dropLast().replacingOccurrences(of: "\n", with: "\n  ")
+    return "  " + PrettyJSON.text(item, prefix: "  ")
   }
 
   func siteJSON() -> String {
@@ -172,13 +172,7 @@ extension SiteRenderer {
     ])
   }
 
-  func json(_ value: Any) -> String {
-    let data =
-      (try? JSONSerialization.data(
-        withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
-      ?? Data("null".utf8)
-    return String(decoding: data, as: UTF8.self) + "\n"
-  }
+  func json(_ value: Any) -> String { PrettyJSON.text(value) + "\n" }
 
   func sitemap(model: SiteIndex) -> String {
     var paths = ["", "plans/"]

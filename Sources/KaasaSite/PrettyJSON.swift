@@ -1,0 +1,86 @@
+import Foundation
+
+/// Pretty-printed JSON with sorted keys, in the layout `JSONSerialization` gives with
+/// `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]` (so plans.json keeps its form), written
+/// straight into a string: JSONSerialization took a tenth of a build of 10,000 plans.
+///
+/// Values: `[String: Any]`, arrays, `String`, `Int`, `Bool`, `NSNull` (null).
+enum PrettyJSON {
+  /// `value` as text; every line after the first starts with `prefix` (for nesting in an array).
+  static func text(_ value: Any, prefix: String = "") -> String {
+    var out = ""
+    out.reserveCapacity(1024)
+    write(value, depth: 0, prefix: prefix, into: &out)
+    return out
+  }
+
+  private static func newline(_ depth: Int, _ prefix: String, _ out: inout String) {
+    out += "\n"
+    out += prefix
+    for _ in 0..<depth { out += "  " }
+  }
+
+  private static func write(_ value: Any, depth: Int, prefix: String, into out: inout String) {
+    switch value {
+    case let s as String: quote(s, into: &out)
+    case let b as Bool: out += b ? "true" : "false"
+    case let n as Int: out += String(n)
+    case is NSNull: out += "null"
+    case let object as [String: Any]:
+      out += "{"
+      if object.isEmpty { out += "\n" + prefix }
+      for (i, key) in object.keys.sorted().enumerated() {
+        if i > 0 { out += "," }
+        newline(depth + 1, prefix, &out)
+        quote(key, into: &out)
+        out += " : "
+        write(object[key]!, depth: depth + 1, prefix: prefix, into: &out)
+      }
+      newline(depth, prefix, &out)
+      out += "}"
+    case let array as [Any]:
+      out += "["
+      if array.isEmpty { out += "\n" + prefix }
+      for (i, element) in array.enumerated() {
+        if i > 0 { out += "," }
+        newline(depth + 1, prefix, &out)
+        write(element, depth: depth + 1, prefix: prefix, into: &out)
+      }
+      newline(depth, prefix, &out)
+      out += "]"
+    default: quote(String(describing: value), into: &out)
+    }
+  }
+
+  private static func quote(_ s: String, into out: inout String) {
+    out += "\""
+    var run = s.unicodeScalars.startIndex
+    let scalars = s.unicodeScalars
+    var i = run
+    while i != scalars.endIndex {
+      let c = scalars[i]
+      let escaped: String?
+      switch c {
+      case "\"": escaped = "\\\""
+      case "\\": escaped = "\\\\"
+      case "\n": escaped = "\\n"
+      case "\r": escaped = "\\r"
+      case "\t": escaped = "\\t"
+      case "\u{08}": escaped = "\\b"
+      case "\u{0C}": escaped = "\\f"
+      case _ where c.value < 0x20:
+        let hex = String(c.value, radix: 16)
+        escaped = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: escaped = nil
+      }
+      if let escaped {
+        out.unicodeScalars.append(contentsOf: scalars[run..<i])
+        out += escaped
+        run = scalars.index(after: i)
+      }
+      i = scalars.index(after: i)
+    }
+    out.unicodeScalars.append(contentsOf: scalars[run..<scalars.endIndex])
+    out += "\""
+  }
+}
