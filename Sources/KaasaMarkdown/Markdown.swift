@@ -159,17 +159,33 @@ public enum Markdown {
   /// so every `<hN>` in cmark's output is a real heading.
   private static func anchorHeadings(_ html: String, _ headings: [Heading]) -> String {
     guard !headings.isEmpty else { return html }
-    var out = ""
-    out.reserveCapacity(html.utf8.count + headings.count * 24)
-    var rest = Substring(html)
+    // Byte search: Foundation's range(of:) went through UTF-16 and cost more than cmark itself.
+    let bytes = Array(html.utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count + headings.count * 32)
+    var i = 0
     for h in headings {
-      let tag = "<h\(h.level)>"
-      guard let r = rest.range(of: tag) else { break }
-      out += rest[..<r.lowerBound]
-      out += "<h\(h.level) id=\"\(h.anchor)\">"
-      rest = rest[r.upperBound...]
+      let tag = Array("<h\(h.level)>".utf8)
+      guard let at = find(tag, in: bytes, from: i) else { break }
+      out.append(contentsOf: bytes[i..<at])
+      out.append(contentsOf: "<h\(h.level) id=\"\(h.anchor)\">".utf8)
+      i = at + tag.count
     }
-    out += rest
-    return out
+    out.append(contentsOf: bytes[i...])
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+    guard needle.count <= bytes.count else { return nil }
+    var i = start
+    while i + needle.count <= bytes.count {
+      if bytes[i] == needle[0] {
+        var k = 1
+        while k < needle.count && bytes[i + k] == needle[k] { k += 1 }
+        if k == needle.count { return i }
+      }
+      i += 1
+    }
+    return nil
   }
 }
