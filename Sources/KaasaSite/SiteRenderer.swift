@@ -80,20 +80,30 @@ public struct SiteRenderer: Sendable {
       else { return (key, nil) }
       return (key, record)
     }
-    let bodies = try renderPlanBodies(plans.indices.filter { lookups[$0].hit == nil })
-    // Per plan, in parallel: its page and calendar, plus the card and feed pieces the lists reuse.
-    let perPlan = try parallelMap(plans.indices) { i -> PlanOutput in
+    // cmark parses behind one lock, so one thread renders every body while the other cores make
+    // each plan's feed pieces, card and plans.json entry; the pages follow once the bodies are in.
+    let fresh = plans.indices.filter { lookups[$0].hit == nil }
+    let bodies = BackgroundResult { self.renderPlanBodies(fresh) }
+    let parts = try parallelMap(plans.indices) { i -> PlanOutput in
       if let record = lookups[i].hit, let output = incremental?.output {
         return PlanOutput(
           files: record.files.map { OutputFile(path: $0, reusing: output.appendingPathComponent($0).path) },
           pieces: record.pieces, card: record.card, json: record.json)
       }
       let plan = plans[i]
-      let facts = base.facts[plan.id]!
-      let pieces = feedPieces(plan, facts: facts)
+      let pieces = feedPieces(plan, facts: base.facts[plan.id]!)
       let card = try theme.render("plan-card", cardContext(plan, model: base))
-      let files = try renderPlan(plan, body: bodies[i]!, model: base, pieces: pieces)
-      return PlanOutput(files: files, pieces: pieces, card: card, json: planJSON(plan, model: base))
+      return PlanOutput(files: [], pieces: pieces, card: card, json: planJSON(plan, model: base))
+    }
+    let rendered = bodies.wait()
+    let pages = try parallelMap(fresh.indices) { n -> [OutputFile] in
+      let i = fresh[n]
+      return try renderPlan(plans[i], body: rendered[n], model: base, pieces: parts[i].pieces)
+    }
+    var perPlan = parts
+    for (n, i) in fresh.enumerated() {
+      perPlan[i] = PlanOutput(
+        files: pages[n], pieces: parts[i].pieces, card: parts[i].card, json: parts[i].json)
     }
     var model = base
     for (plan, out) in zip(plans, perPlan) {
@@ -208,29 +218,33 @@ public struct SiteRenderer: Sendable {
 
   /// Maps on all cores, keeping the order; the first error thrown is rethrown.
   func parallelMap<T: Sendable>(_ indices: Range<Int>, _ body: @Sendable (Int) throws -> T) throws -> [T] {
-    let results = Mutex<[T?]>(Array(repeating: nil, count: indices.count))
+    try SiteRenderer.parallelMap(indices, body)
+  }
+
+  static func parallelMap<T: Sendable>(_ indices: Range<Int>, _ body: @Sendable (Int) throws -> T) throws
+    -> [T]
+  {
+    // Each index writes its own slot, so no lock is taken per element (a contended lock cost more
+    // than some of the work).
+    let slots = Slots<T>(count: indices.count)
+    defer { slots.deallocate() }
     let failure = Mutex<(any Error)?>(nil)
     DispatchQueue.concurrentPerform(iterations: indices.count) { i in
       do {
-        let value = try body(indices.lowerBound + i)
-        results.withLock { $0[i] = value }
+        slots.set(i, try body(indices.lowerBound + i))
       } catch {
         failure.withLock { $0 = $0 ?? error }
       }
     }
     if let error = failure.withLock({ $0 }) { throw error }
-    return results.withLock { $0 }.map { $0! }
+    return slots.values()
   }
 
-  /// cmark runs behind its own lock (the rest of each body's rendering runs in parallel); doing the
-  /// bodies first keeps the per-plan pass free of it.
-  func renderPlanBodies(_ indices: [Int]) throws -> [Int: RenderedMarkdown] {
+  /// The bodies of `indices`, in order, on the calling thread: cmark runs behind its own lock, so
+  /// rendering them from several threads at once only makes the threads wait for each other.
+  func renderPlanBodies(_ indices: [Int]) -> [RenderedMarkdown] {
     let options = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 3)
-    let plans = site.plans
-    let rendered = try parallelMap(indices.indices) {
-      Markdown.render(plans[indices[$0]].body, options: options)
-    }
-    return Dictionary(uniqueKeysWithValues: zip(indices, rendered))
+    return indices.map { Markdown.render(site.plans[$0].body, options: options) }
   }
 
   // MARK: Pages
@@ -403,4 +417,43 @@ struct PlanOutput: Sendable {
   let pieces: FeedPieces
   let card: String
   let json: String
+}
+
+/// Result slots written by concurrent workers, each slot by exactly one; read after all finished.
+private final class Slots<T>: @unchecked Sendable {
+  private let buffer: UnsafeMutableBufferPointer<T?>
+
+  init(count: Int) {
+    buffer = .allocate(capacity: count)
+    buffer.initialize(repeating: nil)
+  }
+
+  func set(_ i: Int, _ value: T) { buffer[i] = value }
+
+  func values() -> [T] { buffer.map { $0! } }
+
+  func deallocate() {
+    _ = buffer.deinitialize()
+    buffer.deallocate()
+  }
+}
+
+/// Work started on a thread of its own at once; `wait()` blocks until it is done and returns it.
+final class BackgroundResult<T: Sendable>: @unchecked Sendable {
+  private var value: T?
+  private let done = DispatchSemaphore(value: 0)
+
+  init(_ work: @escaping @Sendable () -> T) {
+    let thread = Thread { [self] in
+      value = work()
+      done.signal()
+    }
+    thread.stackSize = 8 << 20
+    thread.start()
+  }
+
+  func wait() -> T {
+    done.wait()
+    return value!
+  }
 }
