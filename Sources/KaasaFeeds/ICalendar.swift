@@ -246,6 +246,10 @@ enum ICalendarText {
   /// Escapes a TEXT value. Every newline form becomes `\n`; other CONTROL characters (RFC 5545
   /// allows tab) are dropped, as they cannot be written.
   static func escape(_ text: String) -> String {
+    // Most values have nothing to escape.
+    if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0x5C || $0 == 0x3B || $0 == 0x2C }) {
+      return text
+    }
     var out = ""
     var afterCR = false
     for scalar in text.unicodeScalars {
@@ -285,6 +289,11 @@ enum ICalendarText {
   static func fold(_ line: String) -> String {
     let limit = 75
     guard line.utf8.count > limit else { return line }
+    return foldSimple(line, limit: limit) ?? foldGraphemes(line, limit: limit)
+  }
+
+  /// `fold` by grapheme, for any line.
+  static func foldGraphemes(_ line: String, limit: Int) -> String {
     var out = ""
     var used = 0
     func append<S: StringProtocol>(_ piece: S, octets: Int) {
@@ -307,4 +316,41 @@ enum ICalendarText {
     }
     return out
   }
+  /// `fold` for lines in which every scalar is a grapheme of its own (Latin, Cyrillic without
+  /// combining marks; no CR): breaks between scalars, byte by byte. Nil for any other line.
+  static func foldSimple(_ line: String, limit: Int) -> String? {
+    var line = line
+    return line.withUTF8 { bytes -> String? in
+      var out: [UInt8] = []
+      out.reserveCapacity(bytes.count + bytes.count / 24 * 3 + 3)
+      var used = 0
+      var i = 0
+      while i < bytes.count {
+        let lead = bytes[i]
+        let octets: Int
+        if lead < 0x80 {
+          if lead == 0x0D { return nil }
+          octets = 1
+        } else if lead & 0xE0 == 0xC0, i + 1 < bytes.count {
+          let scalar = (UInt32(lead & 0x1F) << 6) | UInt32(bytes[i + 1] & 0x3F)
+          // Below U+0300 nothing combines; Cyrillic letters outside U+0483–U+0489 do not either.
+          guard scalar < 0x300 || (0x400..<0x483).contains(scalar) || (0x48A..<0x530).contains(scalar) else {
+            return nil
+          }
+          octets = 2
+        } else {
+          return nil
+        }
+        if used + octets > limit {
+          out.append(contentsOf: [0x0D, 0x0A, 0x20])
+          used = 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<i + octets]))
+        used += octets
+        i += octets
+      }
+      return String(decoding: out, as: UTF8.self)
+    }
+  }
+
 }

@@ -115,6 +115,12 @@ public enum RSSWriter {
   /// Escapes markup characters for text and attribute values alike, and drops the characters
   /// XML 1.0 forbids outright, because a single one makes readers reject the whole feed.
   static func escape(_ text: String) -> String {
+    // Most text has nothing to escape or drop (0xEF leads U+FFFE and U+FFFF, among others).
+    if !text.utf8.contains(where: {
+      $0 < 0x20 || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 == 0xEF
+    }) {
+      return text
+    }
     var out = ""
     out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
     for scalar in text.unicodeScalars {

@@ -200,6 +200,9 @@ extension SiteRenderer {
 /// HTML (feed descriptions, the endpoint's and the preview server's pages).
 public enum HTMLText {
   public static func escape(_ s: String) -> String {
+    if !s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) {
+      return s
+    }
     var out = ""
     out.reserveCapacity(s.utf8.count)
     for c in s.unicodeScalars {

@@ -1,6 +1,7 @@
 import Foundation
-import KaasaFeeds
 import Testing
+
+@testable import KaasaFeeds
 
 @Suite struct ICalendarWriterTests {
   let stamp = utc(2026, 11, 1, 9)
@@ -282,5 +283,34 @@ struct PreparedPiecesTests {
     let prepared = items.map { (pubDate: $0.pubDate, text: RSSWriter.itemText($0)) }
     #expect(RSSWriter.render(shell, prepared: prepared) == RSSWriter.render(channel))
     #expect(RSSWriter.render(shell, prepared: []) == RSSWriter.render(shell))
+  }
+}
+
+/// Folding byte by byte (Latin and Cyrillic lines) must break exactly where folding by grapheme does.
+@Suite struct ICalendarFoldingTests {
+  @Test func byteFoldingBreaksWhereGraphemeFoldingDoes() {
+    let alphabet: [String] = [
+      "a", "Z", " ", ",", "\\", "õ", "Ä", "š", "ž", "д", "Ж", "ё", "\t", "é", "ß", "ґ",
+    ]
+    var state: UInt64 = 0x2545_F491_4F6C_DD1D
+    for _ in 0..<2000 {
+      var line = ""
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      for _ in 0..<Int(state >> 57) + 60 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        line += alphabet[Int(state >> 33) % alphabet.count]
+      }
+      let simple = ICalendarText.foldSimple(line, limit: 75)
+      #expect(simple == ICalendarText.foldGraphemes(line, limit: 75), "\(line)")
+    }
+  }
+
+  @Test func linesWithCombiningMarksOrEmojiFoldByGrapheme() {
+    let combining = String(repeating: "e\u{301}", count: 50)
+    let emoji = String(repeating: "🇪🇪", count: 30)
+    #expect(ICalendarText.foldSimple(combining, limit: 75) == nil)
+    #expect(ICalendarText.foldSimple(emoji, limit: 75) == nil)
+    #expect(ICalendarText.fold(combining).components(separatedBy: "\r\n ").allSatisfy { $0.utf8.count <= 75 })
+    #expect(!ICalendarText.fold(combining).contains("\r\n \u{301}"))
   }
 }
