@@ -104,7 +104,7 @@ extension SiteRenderer {
     let open = plans.filter { model.facts[$0.id]?.feedback == .open }
     if !open.isEmpty {
       groups.append([
-        "label": t["group_open"], "id": "open", "plans": open.map { planSummary($0, model: model) },
+        "label": t["group_open"], "id": "open", "plans": open.map { model.listed($0) },
       ])
     }
     let rest = plans.filter { model.facts[$0.id]?.feedback != .open }
@@ -113,7 +113,7 @@ extension SiteRenderer {
       guard !inStage.isEmpty else { continue }
       groups.append([
         "label": t["stage_\(stage.rawValue)"], "id": stage.rawValue,
-        "plans": inStage.map { planSummary($0, model: model) },
+        "plans": inStage.map { model.listed($0) },
       ])
     }
     return groups

@@ -4,11 +4,11 @@ import KaasaMarkdown
 
 extension SiteRenderer {
   /// The plan's page and its calendar.
-  func renderPlan(_ plan: Plan, body: RenderedMarkdown, model: SiteIndex, pieces: FeedPieces) throws
-    -> [OutputFile]
-  {
+  func renderPlan(
+    _ plan: Plan, body: RenderedMarkdown, model: SiteIndex, pieces: FeedPieces, summary: [String: Any]
+  ) throws -> [OutputFile] {
     let path = SiteURLs.plan(plan.id)
-    var context = planSummary(plan, model: model)
+    var context = summary
     context["bodyHTML"] = body.html
     context["hasBody"] = !body.html.isEmpty
     let facts = model.facts[plan.id]!
@@ -75,8 +75,8 @@ extension SiteRenderer {
   }
 
   /// The context of the plan-card template, with the translations it may use.
-  func cardContext(_ plan: Plan, model: SiteIndex) -> [String: Any] {
-    var c = planSummary(plan, model: model)
+  func cardContext(_ summary: [String: Any]) -> [String: Any] {
+    var c = summary
     c["t"] = t.templateStrings
     c["base"] = urls.basePath
     return c

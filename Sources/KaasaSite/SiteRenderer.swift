@@ -85,31 +85,37 @@ public struct SiteRenderer: Sendable {
     let fresh = plans.indices.filter { lookups[$0].hit == nil }
     let bodies = BackgroundResult { self.renderPlanBodies(fresh) }
     let parts = try parallelMap(plans.indices) { i -> PlanOutput in
-      if let record = lookups[i].hit, let output = incremental?.output {
-        return PlanOutput(
-          files: record.files.map { OutputFile(path: $0, reusing: output.appendingPathComponent($0).path) },
-          pieces: record.pieces, card: record.card, json: record.json)
-      }
       let plan = plans[i]
-      let pieces = feedPieces(plan, facts: base.facts[plan.id]!)
-      let card = try theme.render("plan-card", cardContext(plan, model: base))
-      return PlanOutput(files: [], pieces: pieces, card: card, json: planJSON(plan, model: base))
+      // The fields lists show, worked out once here rather than in every list the plan is in.
+      var summary = planSummary(plan, model: base)
+      var output: PlanOutput
+      if let record = lookups[i].hit, let output0 = incremental?.output {
+        output = PlanOutput(
+          files: record.files.map { OutputFile(path: $0, reusing: output0.appendingPathComponent($0).path) },
+          pieces: record.pieces, card: record.card, json: record.json)
+      } else {
+        let pieces = feedPieces(plan, facts: base.facts[plan.id]!)
+        let card = try theme.render("plan-card", cardContext(summary))
+        output = PlanOutput(files: [], pieces: pieces, card: card, json: planJSON(plan, model: base))
+      }
+      summary["card"] = output.card
+      output.listed = ListedPlan(context: summary)
+      return output
     }
     let rendered = bodies.wait()
     let pages = try parallelMap(fresh.indices) { n -> [OutputFile] in
       let i = fresh[n]
-      return try renderPlan(plans[i], body: rendered[n], model: base, pieces: parts[i].pieces)
+      return try renderPlan(
+        plans[i], body: rendered[n], model: base, pieces: parts[i].pieces, summary: parts[i].listed.context)
     }
     var perPlan = parts
-    for (n, i) in fresh.enumerated() {
-      perPlan[i] = PlanOutput(
-        files: pages[n], pieces: parts[i].pieces, card: parts[i].card, json: parts[i].json)
-    }
+    for (n, i) in fresh.enumerated() { perPlan[i].files = pages[n] }
     var model = base
     for (plan, out) in zip(plans, perPlan) {
       model.pieces[plan.id] = out.pieces
       model.cards[plan.id] = out.card
       model.json[plan.id] = out.json
+      model.listed[plan.id] = out.listed
     }
     let shared = model
     let jobs = areaJobs(model: shared) + siteWideJobs(model: shared)
@@ -359,6 +365,8 @@ struct SiteIndex: Sendable {
   var cards: [String: String] = [:]
   /// Each plan's entry of plans.json.
   var json: [String: String] = [:]
+  /// Each plan's context in lists (`planSummary` with its `card`), made once per build.
+  var listed: [String: ListedPlan] = [:]
 
   init(site: Site, zone: TimeZone, now: Date, history: SiteHistory) {
     var m: [String: [Plan]] = [:]
@@ -381,6 +389,7 @@ struct SiteIndex: Sendable {
 
   func status(_ plan: Plan) -> Stage? { facts[plan.id]?.status }
   func pieces(_ plan: Plan) -> FeedPieces { pieces[plan.id]! }
+  func listed(_ plan: Plan) -> [String: Any] { listed[plan.id]!.context }
 
   func plans(municipality: String) -> [Plan] { byMunicipality[municipality] ?? [] }
 
@@ -413,10 +422,18 @@ struct Job: Sendable {
 
 /// What rendering one plan produced.
 struct PlanOutput: Sendable {
-  let files: [OutputFile]
+  var files: [OutputFile]
   let pieces: FeedPieces
   let card: String
   let json: String
+  /// Its context in lists, card included.
+  var listed = ListedPlan(context: [:])
+}
+
+/// A plan's template context in lists. Only strings, numbers, booleans and arrays and dictionaries
+/// of them, never changed after it is made, so it may cross threads.
+struct ListedPlan: @unchecked Sendable {
+  let context: [String: Any]
 }
 
 /// Result slots written by concurrent workers, each slot by exactly one; read after all finished.

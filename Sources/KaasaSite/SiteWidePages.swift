@@ -79,7 +79,7 @@ extension SiteRenderer {
       return item
     }
     let context: [String: Any] = [
-      "open": open.map { planSummary($0, model: model) },
+      "open": open.map { model.listed($0) },
       "hasOpen": !open.isEmpty,
       "upcoming": upcoming.map(item),
       "hasUpcoming": !upcoming.isEmpty,
@@ -98,7 +98,7 @@ extension SiteRenderer {
       let plans = model.plans(municipality: m.id)
       return [
         "name": m.name, "id": m.id, "url": urls.link(SiteURLs.municipality(m.id)),
-        "plans": plans.map { planSummary($0, model: model) }, "hasPlans": !plans.isEmpty,
+        "plans": plans.map { model.listed($0) }, "hasPlans": !plans.isEmpty,
       ]
     }
     let present = Set(model.facts.values.compactMap(\.status))
