@@ -133,6 +133,8 @@ public enum ICalendarWriter {
     if let rules { lines += rules.lines(tzid: zone.identifier) }
 
     var out = lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
+    // A site's calendar runs to tens of megabytes: grow the string once, not by doubling.
+    out.reserveCapacity(out.utf8.count + prepared.reduce(32) { $0 + $1.text.utf8.count })
     for event in calendar.events { out += eventText(event, zone: zone, rules: rules, language: language) }
     for event in prepared {
       // All-day events are written without the zone's rules, so only timed ones need the same rules.
@@ -317,7 +319,7 @@ enum ICalendarText {
     return out
   }
   /// `fold` for lines in which every scalar is a grapheme of its own (Latin, Cyrillic without
-  /// combining marks; no CR): breaks between scalars, byte by byte. Nil for any other line.
+  /// combining marks, general punctuation and currency signs; no CR): breaks between scalars, byte by byte. Nil for any other line.
   static func foldSimple(_ line: String, limit: Int) -> String? {
     var line = line
     return line.withUTF8 { bytes -> String? in
@@ -338,6 +340,15 @@ enum ICalendarText {
             return nil
           }
           octets = 2
+        } else if lead & 0xF0 == 0xE0, i + 2 < bytes.count {
+          let scalar =
+            (UInt32(lead & 0x0F) << 12) | (UInt32(bytes[i + 1] & 0x3F) << 6) | UInt32(bytes[i + 2] & 0x3F)
+          // Dashes, quotes, bullets and currency signs (not the zero-width and direction marks).
+          guard
+            (0x2010...0x2027).contains(scalar) || (0x2030...0x205E).contains(scalar)
+              || (0x20A0...0x20CF).contains(scalar)
+          else { return nil }
+          octets = 3
         } else {
           return nil
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A VTIMEZONE as yearly rules, derived from Foundation's zone data for the years a calendar uses.
 struct TimeZoneRules: Equatable, Sendable {
@@ -38,6 +39,29 @@ struct TimeZoneRules: Equatable, Sendable {
     local.timeZone = zone
     let firstYear = local.component(.year, from: first) - 1
     let lastYear = local.component(.year, from: last) + 1
+    // Every calendar of a site covers much the same years: walking the zone's transitions again for
+    // each of them was most of the time of a plan's calendar.
+    let key = Derived.Key(zone: zone.identifier, firstYear: firstYear, lastYear: lastYear)
+    if let known = derived.withLock({ $0[key] }) { return known.rules }
+    let rules = derive(for: zone, calendar: local, firstYear: firstYear, lastYear: lastYear)
+    derived.withLock { $0[key] = Derived(rules: rules) }
+    return rules
+  }
+
+  private struct Derived: Sendable {
+    struct Key: Hashable, Sendable {
+      let zone: String
+      let firstYear: Int
+      let lastYear: Int
+    }
+    let rules: TimeZoneRules?
+  }
+
+  private static let derived = Mutex<[Derived.Key: Derived]>([:])
+
+  private static func derive(for zone: TimeZone, calendar local: Calendar, firstYear: Int, lastYear: Int)
+    -> TimeZoneRules?
+  {
     guard let start = local.date(from: DateComponents(year: firstYear)),
       let end = local.date(from: DateComponents(year: lastYear + 1))
     else { return nil }

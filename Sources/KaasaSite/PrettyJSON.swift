@@ -21,39 +21,55 @@ enum PrettyJSON {
   }
 
   private static func write(_ value: Any, depth: Int, prefix: String, into out: inout String) {
+    // Exact types first: a dynamic cast per value (`as? String`, `as? [String: Any]`…) cost more
+    // than the writing.
+    let type = ObjectIdentifier(Swift.type(of: value))
+    if type == stringType { return quote(value as! String, into: &out) }
+    if type == anyDictionary { return object(value as! [String: Any], depth, prefix, &out) }
+    if type == dictionaryArray { return array(value as! [[String: Any]], depth, prefix, &out) }
     switch value {
-    case let s as String: quote(s, into: &out)
     case let b as Bool: out += b ? "true" : "false"
     case let n as Int: out += String(n)
     case is NSNull: out += "null"
-    case let object as [String: Any]:
-      out += "{"
-      if object.isEmpty { out += "\n" + prefix }
-      for (i, key) in object.keys.sorted().enumerated() {
-        if i > 0 { out += "," }
-        newline(depth + 1, prefix, &out)
-        quote(key, into: &out)
-        out += " : "
-        write(object[key]!, depth: depth + 1, prefix: prefix, into: &out)
-      }
-      newline(depth, prefix, &out)
-      out += "}"
-    case let array as [Any]:
-      out += "["
-      if array.isEmpty { out += "\n" + prefix }
-      for (i, element) in array.enumerated() {
-        if i > 0 { out += "," }
-        newline(depth + 1, prefix, &out)
-        write(element, depth: depth + 1, prefix: prefix, into: &out)
-      }
-      newline(depth, prefix, &out)
-      out += "]"
+    case let o as [String: Any]: object(o, depth, prefix, &out)
+    case let a as [Any]: array(a, depth, prefix, &out)
     default: quote(String(describing: value), into: &out)
     }
   }
 
+  private static func object(_ object: [String: Any], _ depth: Int, _ prefix: String, _ out: inout String) {
+    out += "{"
+    if object.isEmpty { out += "\n" + prefix }
+    for (i, key) in object.keys.sorted().enumerated() {
+      if i > 0 { out += "," }
+      newline(depth + 1, prefix, &out)
+      quote(key, into: &out)
+      out += " : "
+      write(object[key]!, depth: depth + 1, prefix: prefix, into: &out)
+    }
+    newline(depth, prefix, &out)
+    out += "}"
+  }
+
+  private static func array<T>(_ array: [T], _ depth: Int, _ prefix: String, _ out: inout String) {
+    out += "["
+    if array.isEmpty { out += "\n" + prefix }
+    for (i, element) in array.enumerated() {
+      if i > 0 { out += "," }
+      newline(depth + 1, prefix, &out)
+      write(element, depth: depth + 1, prefix: prefix, into: &out)
+    }
+    newline(depth, prefix, &out)
+    out += "]"
+  }
+
   private static func quote(_ s: String, into out: inout String) {
     out += "\""
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+      out += s
+      out += "\""
+      return
+    }
     var run = s.unicodeScalars.startIndex
     let scalars = s.unicodeScalars
     var i = run
@@ -84,3 +100,7 @@ enum PrettyJSON {
     out += "\""
   }
 }
+
+private let stringType = ObjectIdentifier(String.self)
+private let anyDictionary = ObjectIdentifier([String: Any].self)
+private let dictionaryArray = ObjectIdentifier([[String: Any]].self)
