@@ -51,6 +51,7 @@ public struct ContentLoader: Sendable {
   }
 
   private var content: URL { siteDirectory.appendingPathComponent("content") }
+  private var sitePath: String { siteDirectory.path }
 
   /// Loads and checks everything; diagnostics are sorted by file and position.
   public func load() -> LoadResult {
@@ -127,7 +128,8 @@ public struct ContentLoader: Sendable {
   }
 
   private func read(_ rel: String) -> Result<SourceText, Diagnostic> {
-    guard let data = FileManager.default.contents(atPath: siteDirectory.appendingPathComponent(rel).path)
+    // Paths as strings: URL.appendingPathComponent cost more than reading the file.
+    guard let data = FileManager.default.contents(atPath: sitePath + "/" + rel)
     else {
       return .failure(.error(rel, .start, "cannot read the file: check that it exists and can be read"))
     }
@@ -167,14 +169,16 @@ public struct ContentLoader: Sendable {
   }
 
   /// Relative paths of regular files below `base`; hidden files are skipped.
-  private func walk(_ base: URL, recursive: Bool) -> [String] {
+  private func walk(_ base: URL, recursive: Bool) -> [String] { walk(base.path, recursive: recursive) }
+
+  private func walk(_ base: String, recursive: Bool) -> [String] {
     let fm = FileManager.default
-    guard let names = try? fm.contentsOfDirectory(atPath: base.path) else { return [] }
+    guard let names = try? fm.contentsOfDirectory(atPath: base) else { return [] }
     var out: [String] = []
     for name in names.sorted() where !name.hasPrefix(".") {
       var isDir: ObjCBool = false
-      let full = base.appendingPathComponent(name)
-      guard fm.fileExists(atPath: full.path, isDirectory: &isDir) else { continue }
+      let full = base + "/" + name
+      guard fm.fileExists(atPath: full, isDirectory: &isDir) else { continue }
       if isDir.boolValue {
         if recursive { out += walk(full, recursive: true).map { "\(name)/\($0)" } }
       } else {

@@ -8,6 +8,11 @@ public struct SourceText: Sendable {
   public static func decode(_ data: Data, file: String) -> Result<SourceText, Diagnostic> {
     var bytes = [UInt8](data)
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+    // The standard library validates fast; only a file that fails is walked again for the position.
+    if let valid = String(validating: bytes, as: UTF8.self) {
+      return .success(
+        SourceText(text: bytes.contains(13) ? valid.replacingOccurrences(of: "\r\n", with: "\n") : valid))
+    }
     var iterator = bytes.makeIterator()
     var parser = Unicode.UTF8.ForwardParser()
     var offset = 0
@@ -54,35 +59,50 @@ public struct FrontMatterDocument: Sendable {
 
   /// Splits on lines that are exactly `---`: the first line of the file, and the next such line.
   public static func split(_ text: String, file: String) -> Result<FrontMatterDocument, Diagnostic> {
-    // Lines are found on the UTF-8 bytes: splitting a String by Character is needlessly slow here.
-    let utf8 = text.utf8
-    var lineStarts: [String.Index] = [utf8.startIndex]
-    var i = utf8.startIndex
-    while i < utf8.endIndex {
-      if utf8[i] == 10 { lineStarts.append(utf8.index(after: i)) }
-      i = utf8.index(after: i)
-    }
-    func line(_ n: Int) -> Substring {
-      let start = lineStarts[n]
-      let end = n + 1 < lineStarts.count ? utf8.index(before: lineStarts[n + 1]) : utf8.endIndex
-      return text[start..<end]
-    }
-    guard line(0) == "---" else {
-      let hint =
-        line(0).trimmed == "---"
-        ? "the first line must be exactly '---' with nothing before or after it"
-        : "start the file with a line '---', then the front matter (title:, summary:, …), then another line '---'"
-      return .failure(.error(file, .start, "missing front matter: \(hint)"))
-    }
-    guard let close = (1..<lineStarts.count).first(where: { line($0) == "---" }) else {
+    // Lines are found on the UTF-8 bytes, and only as far as the closing line.
+    var text = text
+    return text.withUTF8 { bytes -> Result<FrontMatterDocument, Diagnostic> in
+      let dashes: [UInt8] = Array("---".utf8)
+      func lineEnd(_ start: Int) -> Int {
+        var i = start
+        while i < bytes.count && bytes[i] != 10 { i += 1 }
+        return i
+      }
+      func isDashes(_ start: Int, _ end: Int) -> Bool {
+        end - start == 3 && bytes[start] == dashes[0] && bytes[start + 1] == dashes[1]
+          && bytes[start + 2] == dashes[2]
+      }
+      let firstEnd = lineEnd(0)
+      guard isDashes(0, firstEnd) else {
+        let first = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<firstEnd]), as: UTF8.self)
+        let hint =
+          first.trimmed == "---"
+          ? "the first line must be exactly '---' with nothing before or after it"
+          : "start the file with a line '---', then the front matter (title:, summary:, …), then another line '---'"
+        return .failure(.error(file, .start, "missing front matter: \(hint)"))
+      }
+      var line = 1
+      var start = firstEnd + 1
+      while start <= bytes.count && firstEnd < bytes.count {
+        let end = lineEnd(start)
+        if isDashes(start, end) {
+          let yaml = String(
+            decoding: UnsafeBufferPointer(rebasing: bytes[(firstEnd + 1)..<start]), as: UTF8.self)
+          let body =
+            end < bytes.count
+            ? String(decoding: UnsafeBufferPointer(rebasing: bytes[(end + 1)...]), as: UTF8.self) : ""
+          return .success(FrontMatterDocument(yaml: yaml, bodyLine: line + 2, body: body))
+        }
+        if end >= bytes.count { break }
+        line += 1
+        start = end + 1
+      }
       return .failure(
         .error(
           file, .start,
           "the front matter that begins on line 1 is never closed: add a line that is exactly '---' after the last front-matter line"
         ))
     }
-    let yaml = String(text[lineStarts[1]..<lineStarts[close]])
-    let body = close + 1 < lineStarts.count ? String(text[lineStarts[close + 1]...]) : ""
-    return .success(FrontMatterDocument(yaml: yaml, bodyLine: close + 2, body: body))
   }
+
 }
