@@ -23,9 +23,12 @@ let package = Package(
       pkgConfig: "libcmark-gfm",
       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
     ),
+    // The compact binary form of the caches kept between builds.
+    .target(name: "KaasaBytes"),
     .target(
       name: "KaasaCore",
       dependencies: [
+        "KaasaBytes",
         .product(name: "Yams", package: "Yams"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]
@@ -35,12 +38,12 @@ let package = Package(
       dependencies: ["CCmarkGFM", "KaasaCore"],
       linkerSettings: [.linkedLibrary("cmark-gfm-extensions"), .linkedLibrary("cmark-gfm")]
     ),
-    .target(name: "KaasaFeeds"),
+    .target(name: "KaasaFeeds", dependencies: ["KaasaBytes"]),
     .target(name: "KaasaTemplate"),
     .target(
       name: "KaasaSite",
       dependencies: [
-        "KaasaCore", "KaasaMarkdown", "KaasaFeeds", "KaasaTemplate",
+        "KaasaBytes", "KaasaCore", "KaasaMarkdown", "KaasaFeeds", "KaasaTemplate",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       resources: []

@@ -10,6 +10,10 @@ public struct LoadResult: Sendable {
   /// SHA-256 (hex) of the exact bytes read from each content file, by site-relative path: what the
   /// site was built from, for cache keys.
   public var sourceDigests: [String: String] = [:]
+  /// With a parse cache: what parsing each plan file gave, for the next load.
+  public var parsed: ParseCache?
+  /// With a parse cache: how many plan files were parsed (not taken from the cache).
+  public var parsedPlans = 0
 }
 
 /// Lower-case hexadecimal of bytes, such as a digest.
@@ -30,9 +34,11 @@ public enum Hex {
 final class SourceDigests: Sendable {
   private let values = Mutex<[String: String]>([:])
 
-  func record(_ rel: String, _ data: Data) {
+  @discardableResult
+  func record(_ rel: String, _ data: Data) -> String {
     let digest = Hex.string(SHA256.hash(data: data))
     values.withLock { $0[rel] = digest }
+    return digest
   }
 
   var all: [String: String] { values.withLock { $0 } }
@@ -45,9 +51,14 @@ public struct ContentLoader: Sendable {
   public var recordsDigests: Bool
   private let digests = SourceDigests()
 
-  public init(siteDirectory: URL, recordsDigests: Bool = false) {
+  /// What an earlier load parsed: plan files whose bytes are unchanged are not parsed again.
+  /// Setting it (even to an empty cache) also makes `load()` return the cache for the next load.
+  public var parseCache: ParseCache?
+
+  public init(siteDirectory: URL, recordsDigests: Bool = false, parseCache: ParseCache? = nil) {
     self.siteDirectory = siteDirectory
     self.recordsDigests = recordsDigests
+    self.parseCache = parseCache
   }
 
   private var content: URL { siteDirectory.appendingPathComponent("content") }
@@ -86,9 +97,29 @@ public struct ContentLoader: Sendable {
 
     let planFiles = markdownFiles(under: "plans", recursive: true)
     let pageFiles = markdownFiles(under: "pages", recursive: false)
-    let plans = parseInParallel(planFiles) { rel, document, reader in
+    var reusePlan: (@Sendable (String, String) -> (Plan?, [Diagnostic])?)?
+    if let entries = parseCache?.entries {
+      reusePlan = { rel, digest in
+        guard let entry = entries[rel], entry.digest == digest else { return nil }
+        return (entry.plan, entry.diagnostics)
+      }
+    }
+    let plans: (values: [Plan], diagnostics: [Diagnostic], results: [FileResult<Plan>]) = parseInParallel(
+      planFiles, reuse: reusePlan
+    ) { rel, document, reader in
       Decoding.plan(reader, reader.compose(document.yaml), id: Self.stem(rel), file: rel, document: document)
     }
+    var parsed: ParseCache?
+    if parseCache != nil {
+      var next = ParseCache()
+      for (rel, result) in zip(planFiles, plans.results) {
+        guard let digest = result.digest else { continue }
+        next.entries[rel] = ParseCache.Entry(
+          digest: digest, plan: result.value, diagnostics: result.diagnostics)
+      }
+      parsed = next
+    }
+    let parsedPlans = plans.results.count { !$0.reused }
     let pages = parseInParallel(pageFiles) { rel, document, reader in
       Decoding.page(
         reader, reader.compose(document.yaml), slug: Self.stem(rel), file: rel, document: document)
@@ -105,7 +136,9 @@ public struct ContentLoader: Sendable {
       pages: pages.values.sorted { ($0.weight, $0.slug) < ($1.weight, $1.slug) },
       files: files)
     diagnostics += SiteChecker.check(site, planFiles: planFiles, pageFiles: pageFiles)
-    return LoadResult(site: site, diagnostics: diagnostics.sorted(), sourceDigests: digests.all)
+    return LoadResult(
+      site: site, diagnostics: diagnostics.sorted(), sourceDigests: digests.all, parsed: parsed,
+      parsedPlans: parsedPlans)
   }
 
   var themesDirectory: URL { siteDirectory.appendingPathComponent("themes") }
@@ -128,13 +161,18 @@ public struct ContentLoader: Sendable {
   }
 
   private func read(_ rel: String) -> Result<SourceText, Diagnostic> {
+    readBytes(rel).flatMap { SourceText.decode($0.data, file: rel) }
+  }
+
+  /// The file's bytes, and their digest when digests are recorded or a parse cache is in use.
+  private func readBytes(_ rel: String) -> Result<(data: Data, digest: String?), Diagnostic> {
     // Paths as strings: URL.appendingPathComponent cost more than reading the file.
     guard let data = FileManager.default.contents(atPath: sitePath + "/" + rel)
     else {
       return .failure(.error(rel, .start, "cannot read the file: check that it exists and can be read"))
     }
-    if recordsDigests { digests.record(rel, data) }
-    return SourceText.decode(data, file: rel)
+    let digest = recordsDigests || parseCache != nil ? digests.record(rel, data) : nil
+    return .success((data, digest))
   }
 
   private func loadYAML<T>(
@@ -188,28 +226,55 @@ public struct ContentLoader: Sendable {
     return out
   }
 
+  /// What reading and parsing one file gave.
+  struct FileResult<T: Sendable>: Sendable {
+    var value: T?
+    var diagnostics: [Diagnostic]
+    var digest: String?
+    var reused = false
+  }
+
+  /// Reads and parses `files` on all cores. `reuse`, given a file and the digest of its bytes, may
+  /// answer from an earlier parse instead.
   private func parseInParallel<T: Sendable>(
-    _ files: [String], _ decode: @escaping @Sendable (String, FrontMatterDocument, YAMLReader) -> T?
-  ) -> (values: [T], diagnostics: [Diagnostic]) {
-    let slots = Mutex<[(T?, [Diagnostic])]>(Array(repeating: (nil, []), count: files.count))
+    _ files: [String], reuse: (@Sendable (String, String) -> (T?, [Diagnostic])?)? = nil,
+    _ decode: @escaping @Sendable (String, FrontMatterDocument, YAMLReader) -> T?
+  ) -> (values: [T], diagnostics: [Diagnostic], results: [FileResult<T>]) {
+    let slots = Mutex<[FileResult<T>]>(Array(repeating: FileResult(diagnostics: []), count: files.count))
     let chunk = max(1, files.count / (ProcessInfo.processInfo.activeProcessorCount * 8))
     let chunks = (files.count + chunk - 1) / chunk
     DispatchQueue.concurrentPerform(iterations: chunks) { c in
+      var done: [(Int, FileResult<T>)] = []
       for i in (c * chunk)..<min(files.count, (c + 1) * chunk) {
         let rel = files[i]
-        let result: (T?, [Diagnostic])
-        switch read(rel).flatMap({ FrontMatterDocument.split($0.text, file: rel) }) {
+        var result = FileResult<T>(diagnostics: [])
+        switch readBytes(rel) {
         case .failure(let d):
-          result = (nil, [d])
-        case .success(let document):
-          let reader = YAMLReader(file: rel, lineOffset: 1)
-          let value = decode(rel, document, reader)
-          result = (value, reader.diagnostics)
+          result.diagnostics = [d]
+        case .success(let (data, digest)):
+          result.digest = digest
+          if let digest, let (value, diagnostics) = reuse?(rel, digest) {
+            result.value = value
+            result.diagnostics = diagnostics
+            result.reused = true
+            break
+          }
+          switch SourceText.decode(data, file: rel).flatMap({ FrontMatterDocument.split($0.text, file: rel) })
+          {
+          case .failure(let d):
+            result.diagnostics = [d]
+          case .success(let document):
+            let reader = YAMLReader(file: rel, lineOffset: 1)
+            result.value = decode(rel, document, reader)
+            result.diagnostics = reader.diagnostics
+          }
         }
-        slots.withLock { $0[i] = result }
+        done.append((i, result))
       }
+      slots.withLock { for (i, r) in done { $0[i] = r } }
     }
     let all = slots.withLock { $0 }
-    return (all.compactMap(\.0), all.flatMap(\.1))
+    return (all.compactMap(\.value), all.flatMap(\.diagnostics), all)
   }
+
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KaasaBytes
 import KaasaCore
 import KaasaFeeds
 

@@ -64,8 +64,17 @@ public struct Builder: Sendable {
       phases.append((name, next.timeIntervalSince(mark)))
       mark = next
     }
-    let loaded = ContentLoader(siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil)
-      .load()
+    // Plans parsed by an earlier build are taken from the parse cache when their bytes are unchanged.
+    let parseFile = write ? cacheFolder.map(ParseCache.file(in:)) : nil
+    let previousParse = parseFile.map { clean ? ParseCache() : ParseCache.load(from: $0) ?? ParseCache() }
+    let loaded = ContentLoader(
+      siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse
+    ).load()
+    if let parseFile, let parsed = loaded.parsed,
+      loaded.parsedPlans > 0 || parsed.entries.count != previousParse?.entries.count
+    {
+      parsed.save(to: parseFile)
+    }
     phase("load and check")
     guard var site = loaded.site, !loaded.diagnostics.hasErrors else {
       return Report(diagnostics: loaded.diagnostics, files: [])

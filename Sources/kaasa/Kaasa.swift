@@ -63,7 +63,13 @@ struct Check: ParsableCommand {
 
   func run() throws {
     let start = Date()
-    let result = ContentLoader(siteDirectory: siteOptions.siteURL).load()
+    // The build's parse cache: plan files unchanged since the last build or check are not parsed again.
+    let parseFile = ParseCache.file(in: siteOptions.siteURL.appendingPathComponent(".kaasa-cache"))
+    let previous = ParseCache.load(from: parseFile) ?? ParseCache()
+    let result = ContentLoader(siteDirectory: siteOptions.siteURL, parseCache: previous).load()
+    if let parsed = result.parsed, result.parsedPlans > 0 || parsed.entries.count != previous.entries.count {
+      parsed.save(to: parseFile)
+    }
     let rendered = format.diagnosticFormat.render(result.diagnostics, pathPrefix: siteOptions.site)
     FileHandle.standardOutput.write(Data(rendered.utf8))
     let d = result.diagnostics

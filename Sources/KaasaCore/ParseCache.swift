@@ -1,0 +1,282 @@
+import Foundation
+import KaasaBytes
+
+/// What parsing each plan file gave (the plan, or nothing, and the file's own diagnostics), by the
+/// SHA-256 of the file's bytes, kept between runs in the site's `.kaasa-cache` so that a rebuild
+/// parses only the files that changed. Checks across files (unknown villages, duplicate ids…) are
+/// not kept: they run on every load.
+///
+/// Entries are written by the kaasa binary that parsed them and trusted only by the same binary,
+/// since another version may parse differently.
+public struct ParseCache: Sendable {
+  public struct Entry: Sendable {
+    public let digest: String
+    public let plan: Plan?
+    public let diagnostics: [Diagnostic]
+  }
+
+  static let header = "kaasa-parsed 1"
+  /// Identifies the kaasa binary (size and modification time of the running executable).
+  let program: String
+  public var entries: [String: Entry]
+
+  public init(entries: [String: Entry] = [:]) {
+    self.program = Self.currentProgram
+    self.entries = entries
+  }
+
+  static let currentProgram: String = {
+    var info = stat()
+    guard stat("/proc/self/exe", &info) == 0 else { return UUID().uuidString }
+    return "\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+  }()
+
+  public static func file(in folder: URL) -> URL { folder.appendingPathComponent("parsed-plans") }
+
+  /// The cache in `file`, or nil if there is none, it is damaged, or another kaasa wrote it.
+  public static func load(from file: URL) -> ParseCache? {
+    guard let data = FileManager.default.contents(atPath: file.path),
+      let cache = try? decode([UInt8](data)), cache.program == currentProgram
+    else { return nil }
+    return cache
+  }
+
+  /// Writes atomically; a failure only costs speed next time.
+  public func save(to file: URL) {
+    let folder = file.deletingLastPathComponent()
+    let temporary = folder.appendingPathComponent(
+      file.lastPathComponent + ".\(ProcessInfo.processInfo.processIdentifier).tmp")
+    do {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      let ignore = folder.appendingPathComponent(".gitignore")
+      if !FileManager.default.fileExists(atPath: ignore.path) { try Data("*\n".utf8).write(to: ignore) }
+      try Data(encode()).write(to: temporary)
+      guard rename(temporary.path, file.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+    }
+  }
+
+  func encode() -> [UInt8] {
+    var w = ByteWriter(capacity: 1 << 20)
+    w.put(Self.header)
+    w.put(program)
+    w.put(entries.count)
+    for (file, entry) in entries.sorted(by: { $0.key < $1.key }) {
+      w.put(file)
+      w.put(entry.digest)
+      w.put(entry.plan != nil)
+      entry.plan?.encode(into: &w)
+      w.put(entry.diagnostics.count)
+      for d in entry.diagnostics {
+        w.put(d.file)
+        d.position.encode(into: &w)
+        w.put(d.severity == .error)
+        w.put(d.message)
+      }
+    }
+    return w.bytes
+  }
+
+  static func decode(_ bytes: [UInt8]) throws -> ParseCache {
+    var r = ByteReader(bytes)
+    guard try r.string() == header else { throw ByteReader.Damaged() }
+    let program = try r.string()
+    var entries: [String: Entry] = [:]
+    for _ in 0..<(try r.count()) {
+      let file = try r.string()
+      let digest = try r.string()
+      let plan = try r.bool() ? try Plan(from: &r) : nil
+      var diagnostics: [Diagnostic] = []
+      for _ in 0..<(try r.count()) {
+        let f = try r.string()
+        let position = try SourcePosition(from: &r)
+        let severity: Severity = try r.bool() ? .error : .warning
+        diagnostics.append(
+          Diagnostic(file: f, position: position, severity: severity, message: try r.string()))
+      }
+      entries[file] = Entry(digest: digest, plan: plan, diagnostics: diagnostics)
+    }
+    guard r.atEnd else { throw ByteReader.Damaged() }
+    return ParseCache(program: program, entries: entries)
+  }
+
+  init(program: String, entries: [String: Entry]) {
+    self.program = program
+    self.entries = entries
+  }
+}
+
+// MARK: The plan in bytes
+
+extension SourcePosition {
+  func encode(into w: inout ByteWriter) {
+    w.put(line)
+    w.put(column)
+  }
+
+  init(from r: inout ByteReader) throws { self.init(line: try r.int(), column: try r.int()) }
+}
+
+extension LocalDate {
+  func encode(into w: inout ByteWriter) {
+    w.put(year)
+    w.put(month)
+    w.put(day)
+  }
+
+  init(from r: inout ByteReader) throws { self.init(year: try r.int(), month: try r.int(), day: try r.int()) }
+}
+
+extension EventDate {
+  func encode(into w: inout ByteWriter) {
+    switch self {
+    case .day(let d):
+      w.put(0)
+      d.encode(into: &w)
+    case .local(let t):
+      w.put(1)
+      t.date.encode(into: &w)
+      w.put(t.hour)
+      w.put(t.minute)
+      w.put(t.second)
+    case .instant(let date):
+      w.put(2)
+      w.put(date)
+    }
+  }
+
+  init(from r: inout ByteReader) throws {
+    switch try r.int() {
+    case 0: self = .day(try LocalDate(from: &r))
+    case 1:
+      self = .local(
+        LocalDateTime(
+          date: try LocalDate(from: &r), hour: try r.int(), minute: try r.int(), second: try r.int()))
+    case 2: self = .instant(try r.date())
+    default: throw ByteReader.Damaged()
+    }
+  }
+}
+
+extension ByteReader {
+  /// A value of a `RawRepresentable` enum, or nil where none was written.
+  mutating func optional<T: RawRepresentable>(_: T.Type) throws -> T? where T.RawValue == String {
+    guard let raw = try optionalString() else { return nil }
+    guard let value = T(rawValue: raw) else { throw Damaged() }
+    return value
+  }
+}
+
+extension Plan {
+  func encode(into w: inout ByteWriter) {
+    w.put(id)
+    w.put(file)
+    w.put(title)
+    w.put(summary)
+    w.put(municipality.value)
+    municipality.position.encode(into: &w)
+    w.put(villages.count)
+    for v in villages {
+      w.put(v.value)
+      v.position.encode(into: &w)
+    }
+    w.put(type.rawValue)
+    w.put(tags)
+    w.put(statusOverride?.rawValue)
+    w.put(budget != nil)
+    if let budget {
+      w.put(budget.amount)
+      w.put(budget.currency)
+    }
+    w.put(contact != nil)
+    if let contact {
+      w.put(contact.name)
+      w.put(contact.email)
+      w.put(contact.phone)
+    }
+    w.put(location != nil)
+    if let location {
+      w.put(location.point != nil)
+      if let point = location.point {
+        w.put(point.latitude)
+        w.put(point.longitude)
+      }
+      w.put(location.address)
+    }
+    w.put(feedback != nil)
+    if let feedback {
+      feedback.opens.encode(into: &w)
+      feedback.closes.encode(into: &w)
+    }
+    w.put(documents.count)
+    for d in documents {
+      w.put(d.title)
+      w.put(d.url)
+      d.position.encode(into: &w)
+    }
+    w.put(timeline.count)
+    for e in timeline {
+      w.put(e.key)
+      e.date.encode(into: &w)
+      w.put(e.end != nil)
+      e.end?.encode(into: &w)
+      w.put(e.stage?.rawValue)
+      w.put(e.kind?.rawValue)
+      w.put(e.title)
+      w.put(e.location)
+      e.position.encode(into: &w)
+    }
+    w.put(draft)
+    w.put(body)
+    w.put(bodyLine)
+  }
+
+  init(from r: inout ByteReader) throws {
+    let id = try r.string()
+    let file = try r.string()
+    let title = try r.string()
+    let summary = try r.string()
+    let municipality = Located(try r.string(), at: try SourcePosition(from: &r))
+    var villages: [Located<String>] = []
+    for _ in 0..<(try r.count()) {
+      villages.append(Located(try r.string(), at: try SourcePosition(from: &r)))
+    }
+    guard let type = PlanType(rawValue: try r.string()) else { throw ByteReader.Damaged() }
+    let tags = try r.strings()
+    let statusOverride = try r.optional(Stage.self)
+    let budget = try r.bool() ? Budget(amount: try r.double(), currency: try r.string()) : nil
+    let contact =
+      try r.bool()
+      ? Contact(name: try r.optionalString(), email: try r.optionalString(), phone: try r.optionalString())
+      : nil
+    var location: PlanLocation?
+    if try r.bool() {
+      let point = try r.bool() ? GeoPoint(latitude: try r.double(), longitude: try r.double()) : nil
+      location = PlanLocation(point: point, address: try r.optionalString())
+    }
+    let feedback =
+      try r.bool() ? FeedbackWindow(opens: try LocalDate(from: &r), closes: try LocalDate(from: &r)) : nil
+    var documents: [PlanDocument] = []
+    for _ in 0..<(try r.count()) {
+      documents.append(
+        PlanDocument(title: try r.string(), url: try r.string(), position: try SourcePosition(from: &r)))
+    }
+    var timeline: [TimelineEntry] = []
+    for _ in 0..<(try r.count()) {
+      let key = try r.string()
+      let date = try EventDate(from: &r)
+      let end = try r.bool() ? try EventDate(from: &r) : nil
+      timeline.append(
+        TimelineEntry(
+          key: key, date: date, end: end, stage: try r.optional(Stage.self),
+          kind: try r.optional(EntryKind.self),
+          title: try r.string(), location: try r.optionalString(), position: try SourcePosition(from: &r)))
+    }
+    self.init(
+      id: id, file: file, title: title, summary: summary, municipality: municipality, villages: villages,
+      type: type, tags: tags, statusOverride: statusOverride, budget: budget, contact: contact,
+      location: location, feedback: feedback, documents: documents, timeline: timeline, draft: try r.bool(),
+      body: try r.string(), bodyLine: try r.int())
+  }
+}

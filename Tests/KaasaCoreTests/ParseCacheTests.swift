@@ -1,0 +1,79 @@
+import Foundation
+import KaasaBytes
+import Testing
+
+@testable import KaasaCore
+
+@Suite("Parsed plans kept between loads")
+struct ParseCacheTests {
+  static let sampleSite = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+  func bytes(_ plan: Plan) -> [UInt8] {
+    var w = ByteWriter()
+    plan.encode(into: &w)
+    return w.bytes
+  }
+
+  /// Every sample plan comes back from the cache's bytes field for field.
+  @Test func samplePlansRoundTrip() throws {
+    let loaded = ContentLoader(siteDirectory: Self.sampleSite, parseCache: ParseCache()).load()
+    let parsed = try #require(loaded.parsed)
+    #expect(parsed.entries.count >= 15)
+    let decoded = try ParseCache.decode(parsed.encode())
+    #expect(decoded.entries.count == parsed.entries.count)
+    for (file, entry) in parsed.entries {
+      let again = try #require(decoded.entries[file])
+      #expect(again.digest == entry.digest)
+      let plan = try #require(entry.plan)
+      #expect(again.plan.map(bytes) == bytes(plan), "\(file)")
+      #expect(again.plan?.timeline == plan.timeline)
+      #expect(again.plan?.body == plan.body)
+    }
+    #expect(decoded.encode() == parsed.encode())
+  }
+
+  @Test func unchangedFilesAreNotParsedAgainAndGiveTheSameResult() throws {
+    let s = try TestSite(files: [
+      "content/plans/a.md": TestSite.plan(title: "Esimene"),
+      "content/plans/b.md": TestSite.plan(title: "Teine", extra: "budget: { amount: 5, currency: EUR }\n"),
+      // A file with mistakes: its diagnostics must come back from the cache as well.
+      "content/plans/c.md": TestSite.plan(title: "Kolmas", extra: "type: nonsense\nvillages: [nowhere]\n"),
+    ])
+    defer { s.remove() }
+    let cold = ContentLoader(siteDirectory: s.root, parseCache: ParseCache()).load()
+    #expect(cold.parsedPlans == 3)
+    #expect(!cold.diagnostics.isEmpty)
+    let file = s.root.appendingPathComponent(".kaasa-cache/parsed-plans")
+    try #require(cold.parsed).save(to: file)
+
+    let warm = ContentLoader(siteDirectory: s.root, parseCache: ParseCache.load(from: file)).load()
+    #expect(warm.parsedPlans == 0)
+    #expect(warm.diagnostics == cold.diagnostics)
+    #expect(warm.site?.plans.map(bytes) == cold.site?.plans.map(bytes))
+
+    try s.write("content/plans/a.md", TestSite.plan(title: "Esimene, muudetud"))
+    try FileManager.default.removeItem(at: s.root.appendingPathComponent("content/plans/b.md"))
+    let edited = ContentLoader(siteDirectory: s.root, parseCache: ParseCache.load(from: file)).load()
+    #expect(edited.parsedPlans == 1)
+    #expect(edited.parsed?.entries.count == 2)
+    #expect(edited.parsed?.entries["content/plans/a.md"]?.plan?.title == "Esimene, muudetud")
+    #expect(edited.diagnostics == ContentLoader(siteDirectory: s.root).load().diagnostics)
+  }
+
+  @Test func aDamagedOrForeignCacheIsIgnored() throws {
+    let s = try TestSite(files: ["content/plans/a.md": TestSite.plan()])
+    defer { s.remove() }
+    let file = s.root.appendingPathComponent(".kaasa-cache/parsed-plans")
+    let parsed = try #require(ContentLoader(siteDirectory: s.root, parseCache: ParseCache()).load().parsed)
+    parsed.save(to: file)
+    #expect(ParseCache.load(from: file)?.entries.count == 1)
+    var bytes = parsed.encode()
+    try Data(bytes.dropLast(7)).write(to: file)
+    #expect(ParseCache.load(from: file) == nil)
+    // Written by another kaasa: another binary may parse differently.
+    bytes = ParseCache(program: "another kaasa", entries: parsed.entries).encode()
+    try Data(bytes).write(to: file)
+    #expect(ParseCache.load(from: file) == nil)
+  }
+}
