@@ -1,7 +1,19 @@
 import Foundation
 import KaasaBytes
+import Synchronization
 
 extension PreparedEvent {
+  /// Zones by identifier: a cache holds tens of thousands of events of one or two zones, and
+  /// TimeZone(identifier:) is not cheap.
+  private static let zones = Mutex<[String: TimeZone]>([:])
+
+  private static func zone(_ identifier: String) -> TimeZone? {
+    if let known = zones.withLock({ $0[identifier] }) { return known }
+    guard let zone = TimeZone(identifier: identifier) else { return nil }
+    zones.withLock { $0[identifier] = zone }
+    return zone
+  }
+
   /// Writes the event, its rendered text and what the text was rendered for.
   public func encode(into w: inout ByteWriter) {
     event.encode(into: &w)
@@ -14,7 +26,7 @@ extension PreparedEvent {
 
   public init(from r: inout ByteReader) throws {
     let event = try CalendarEvent(from: &r)
-    guard let zone = TimeZone(identifier: try r.string()) else { throw ByteReader.Damaged() }
+    guard let zone = Self.zone(try r.string()) else { throw ByteReader.Damaged() }
     let rules = try r.bool() ? try TimeZoneRules(from: &r) : nil
     self.init(event: event, zone: zone, rules: rules, language: try r.string(), text: try r.string())
   }

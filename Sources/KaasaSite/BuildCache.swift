@@ -43,6 +43,15 @@ struct BuildCache: Sendable {
   var plans: [String: PlanRecord] = [:]
   var jobs: [String: JobRecord] = [:]
 
+  /// Whether `other` records the same keys and files for every plan and job (what a rebuild in
+  /// which nothing changed produces): then the cache on disk needs no rewriting.
+  func sameRecords(as other: BuildCache) -> Bool {
+    plans.count == other.plans.count && jobs.count == other.jobs.count
+      && plans.allSatisfy { id, p in other.plans[id].map { $0.key == p.key && $0.files == p.files } ?? false }
+      && jobs.allSatisfy { name, j in other.jobs[name].map { $0.key == j.key && $0.files == j.files } ?? false
+      }
+  }
+
   /// The cache file for builds into `output`, so `kaasa serve` and `kaasa build` keep one each.
   static func file(in folder: URL, output: URL) -> URL {
     let digest = SHA256.hash(data: Data(output.standardizedFileURL.path.utf8))

@@ -110,9 +110,12 @@ public struct Builder: Sendable {
       return report
     }
     if let cacheFile, var cache = rendered.cache {
-      // The old cache describes files about to be replaced: it goes first, so that a build stopped
-      // half-way never leaves a cache that points at files it did not record.
-      BuildCache.remove(cacheFile)
+      // When every plan and list was reused, the cache on disk still describes the output.
+      let previous = incremental?.previous
+      let unchanged = previous.map { cache.sameRecords(as: $0) } ?? false
+      // Otherwise the old cache describes files about to be replaced: it goes first, so that a build
+      // stopped half-way never leaves a cache that points at files it did not record.
+      if !unchanged { BuildCache.remove(cacheFile) }
       var isDirectory: ObjCBool = false
       if FileManager.default.fileExists(atPath: output.path, isDirectory: &isDirectory),
         isDirectory.boolValue,
@@ -125,7 +128,10 @@ public struct Builder: Sendable {
         cache.stamps = try OutputWriter(output: output).write(rendered.files, stamps: true)
       }
       phase("write")
-      cache.save(to: cacheFile)
+      if !unchanged || cache.stamps != previous?.stamps {
+        if unchanged { BuildCache.remove(cacheFile) }
+        cache.save(to: cacheFile)
+      }
       phase("cache write")
     } else {
       try OutputWriter(output: output).write(rendered.files)
