@@ -47,7 +47,10 @@ func printError(_ text: String) {
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Report every problem in the content, each as path:line:column: severity: message.",
-    discussion: "Exits 0 when there are no errors (warnings allowed), 1 with errors, 2 for a usage error.")
+    discussion: """
+      Exits 0 when there are no errors (warnings allowed), 1 with errors, 2 for a usage error.
+      Plan files unchanged since the last check or build are not parsed again (SITE/.kaasa-cache).
+      """)
 
   @OptionGroup var siteOptions: SiteOptions
 
