@@ -7,6 +7,7 @@ the environment:
     BENCH_SIZES   plan counts, default "1000 10000" (add 100000 for the large site)
     BENCH_RUNS    runs per measurement, the median is shown; default 3
     BENCH_HUGO    0 to skip Hugo; default 1
+    BENCH_HUGO_MAX  the largest site Hugo builds (it needs about 280 MiB per 1,000 plans); default: all
     BENCH_SEED    generator seed, default 1
     BENCH_NOW     the day plans are spread around and built for, default 2026-12-01
     KAASA         the binary, default .build/release/kaasa
@@ -37,6 +38,7 @@ def env(name, default):
 SIZES = [int(s) for s in env("BENCH_SIZES", "1000 10000").split()]
 RUNS = int(env("BENCH_RUNS", "3"))
 WITH_HUGO = env("BENCH_HUGO", "1") != "0"
+HUGO_MAX = int(env("BENCH_HUGO_MAX", "0")) or None
 SEED = int(env("BENCH_SEED", "1"))
 NOW = env("BENCH_NOW", "2026-12-01")
 KAASA = Path(env("KAASA", str(ROOT / ".build" / "release" / "kaasa")))
@@ -101,22 +103,27 @@ def timed(cmd, cwd=None):
     return seconds, rss, cpu
 
 
+def hugo_builds(n):
+    return WITH_HUGO and (HUGO_MAX is None or n <= HUGO_MAX)
+
+
 def generate(n):
     site, hugo = SITES / str(n), SITES / f"{n}-hugo"
+    with_hugo = hugo_builds(n)
     stamp = {"plans": n, "seed": SEED, "now": NOW}
     generator = (BENCH / "generate.py").read_bytes() + b"".join(
         p.read_bytes() for p in sorted((BENCH / "hugo").rglob("*")) if p.is_file())
     key = json.dumps({**stamp, "generator": hash_bytes(generator)}, sort_keys=True)
     marker = SITES / f".{n}.key"
-    if marker.exists() and marker.read_text() == key and site.is_dir() and (hugo.is_dir() or not WITH_HUGO):
+    if marker.exists() and marker.read_text() == key and site.is_dir() and (hugo.is_dir() or not with_hugo):
         return site, hugo
     say(f"generating {n} plans ...")
     cmd = [sys.executable, str(BENCH / "generate.py"), "--plans", str(n), "--out", str(site),
            "--seed", str(SEED), "--now", NOW]
-    if WITH_HUGO:
+    if with_hugo:
         cmd += ["--hugo", str(hugo)]
     subprocess.run(cmd, check=True)
-    marker.write_text(key if WITH_HUGO else key + " no-hugo")
+    marker.write_text(key if with_hugo else key + " no-hugo")
     return site, hugo
 
 
@@ -182,7 +189,14 @@ def bench_kaasa(n, site):
     result["cpu"] = cpu
     result["rss"] = max(rss)
     result["files"], result["mb"] = output_size(output)
-    result["check"] = [timed([str(KAASA), "check", "--site", str(site)])[0] for _ in range(RUNS)]
+    check = [str(KAASA), "check", "--site", str(site)]
+    # Cold: as in CI on a fresh clone, every plan file parsed. Warm: the parse cache the builds wrote.
+    cold = []
+    for _ in range(RUNS):
+        (site / ".kaasa-cache" / "parsed-plans").unlink(missing_ok=True)
+        cold.append(timed(check)[0])
+    result["check cold"] = cold
+    result["check"] = [timed(check)[0] for _ in range(RUNS)]
     edit = Edit(one_plan(site / "content" / "plans"))
     try:
         rebuild = []
@@ -237,17 +251,18 @@ def table(rows, machine_info):
     lines.append(f"  {'runs per figure:':24} {RUNS} (median shown; peak memory is the largest of the clean builds)")
     lines.append(f"  {'now:':24} {NOW}; seed {SEED}")
     lines.append("")
-    head = ["plans", "tool", "clean build s", "plans/s", "CPU s", "peak MiB", "check s", "edit+rebuild s",
-            "files", "output MiB"]
+    head = ["plans", "tool", "clean build s", "plans/s", "CPU s", "peak MiB", "check s", "cached check s",
+            "edit+rebuild s", "files", "output MiB"]
     body = []
     for n, name, r in rows:
         if name == "ratio":
             body.append([f"{n:,}", "kaasa/hugo", f"{r['clean']:.2f}x", "", f"{r['cpu']:.2f}x",
-                         f"{r['rss']:.2f}x", "", f"{r['edit']:.2f}x", "", ""])
+                         f"{r['rss']:.2f}x", "", "", f"{r['edit']:.2f}x", "", ""])
             continue
         c = median(r["clean"])
         body.append([
             f"{n:,}", name, fmt(c), f"{n / c:,.0f}", fmt(median(r["cpu"])), f"{r['rss']:.0f}",
+            fmt(median(r["check cold"])) if "check cold" in r else "-",
             fmt(median(r["check"])) if "check" in r else "-",
             fmt(median(r["edit"])), f"{r['files']:,}", f"{r['mb']:.0f}",
         ])
@@ -259,12 +274,13 @@ def table(rows, machine_info):
                                for i, (x, w) in enumerate(zip(row, widths))))
     lines.append("")
     lines.append("clean build: output (and cache) removed first; edit+rebuild: one plan's body changed, then a")
-    lines.append("plain second build; check: `kaasa check` (Hugo has none); CPU s: user + system time of a clean")
+    lines.append("plain second build; check: `kaasa check` without, cached check with the parse cache the builds")
+    lines.append("left (Hugo has no check); CPU s: user + system time of a clean")
     lines.append("build, which a busy machine disturbs less than the wall time. Runs, in seconds:")
     for n, name, r in rows:
         if name == "ratio":
             continue
-        runs = ", ".join(f"{k} " + " ".join(fmt(x) for x in r[k]) for k in ["clean", "check", "edit"] if k in r)
+        runs = ", ".join(f"{k} " + " ".join(fmt(x) for x in r[k]) for k in ["clean", "check cold", "check", "edit"] if k in r)
         lines.append(f"  {n:>7,} {name:5}  {runs}{'  (' + r['note'] + ')' if 'note' in r else ''}")
     return "\n".join(lines) + "\n"
 
@@ -287,9 +303,10 @@ def main():
         k = bench_kaasa(n, site)
         rows.append((n, "kaasa", k))
         raw["sizes"][n] = {"kaasa": k}
-        say(f"  clean {fmt(median(k['clean']))} s, check {fmt(median(k['check']))} s, "
+        say(f"  clean {fmt(median(k['clean']))} s, check {fmt(median(k['check cold']))} s "
+            f"(cached {fmt(median(k['check']))} s), "
             f"edit+rebuild {fmt(median(k['edit']))} s, peak {k['rss']:.0f} MiB")
-        if WITH_HUGO:
+        if hugo_builds(n):
             say(f"{n:,} plans: hugo ...")
             h = bench_hugo(n, hugo)
             rows.append((n, "hugo", h))
