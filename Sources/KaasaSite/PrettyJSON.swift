@@ -4,7 +4,9 @@ import Foundation
 /// `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]` (so plans.json keeps its form), written
 /// straight into a string: JSONSerialization took a tenth of a build of 10,000 plans.
 ///
-/// Values: `[String: Any]`, arrays, `String`, `Int`, `Bool`, `NSNull` (null).
+/// Values: `[String: Any]`, arrays, `String`, `Int`, `Bool`, `NSNull` (null). Keys are sorted by code
+/// point; JSONSerialization sorts them case-insensitively and numerically, which orders the keys
+/// kaasa writes (lower camel case, no digits) the same way.
 enum PrettyJSON {
   /// `value` as text; every line after the first starts with `prefix` (for nesting in an array).
   static func text(_ value: Any, prefix: String = "") -> String {
