@@ -252,27 +252,30 @@ enum ICalendarText {
     if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0x5C || $0 == 0x3B || $0 == 0x2C }) {
       return text
     }
-    var out = ""
+    // Every byte that matters is ASCII, so bytes stand for scalars here.
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count + 16)
     var afterCR = false
-    for scalar in text.unicodeScalars {
-      defer { afterCR = scalar == "\r" }
-      switch scalar {
-      case "\\": out += "\\\\"
-      case ";": out += "\\;"
-      case ",": out += "\\,"
-      case "\r": out += "\\n"
-      case "\n": if !afterCR { out += "\\n" }
-      case "\t": out.unicodeScalars.append(scalar)
-      case "\u{0}"..."\u{1F}", "\u{7F}": continue
-      default: out.unicodeScalars.append(scalar)
+    for byte in text.utf8 {
+      defer { afterCR = byte == 0x0D }
+      switch byte {
+      case 0x5C: out += [0x5C, 0x5C]
+      case 0x3B: out += [0x5C, 0x3B]
+      case 0x2C: out += [0x5C, 0x2C]
+      case 0x0D: out += [0x5C, 0x6E]
+      case 0x0A: if !afterCR { out += [0x5C, 0x6E] }
+      case 0x09: out.append(byte)
+      case 0..<0x20, 0x7F: continue
+      default: out.append(byte)
       }
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// Drops CONTROL characters (tab included) from a value that is not TEXT, such as a URI, where a
   /// newline would otherwise end the property.
   static func stripControls(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
     var out = ""
     for scalar in text.unicodeScalars where !(scalar.value < 0x20 || scalar.value == 0x7F) {
       out.unicodeScalars.append(scalar)
@@ -282,6 +285,11 @@ enum ICalendarText {
 
   /// A parameter value, quoted when it holds `:`, `;` or `,`; quotes themselves cannot be written.
   static func parameter(_ value: String) -> String {
+    if !value.utf8.contains(where: {
+      $0 < 0x20 || $0 == 0x7F || $0 == 0x22 || $0 == 0x3A || $0 == 0x3B || $0 == 0x2C
+    }) {
+      return value
+    }
     let clean = stripControls(value).replacingOccurrences(of: "\"", with: "")
     return clean.contains(where: { ":;,".contains($0) }) ? "\"\(clean)\"" : clean
   }

@@ -121,6 +121,24 @@ public enum RSSWriter {
     }) {
       return text
     }
+    if !text.utf8.contains(0xEF) {
+      // Without U+FFFE/U+FFFF to drop, every byte that matters is ASCII: work on bytes.
+      var out: [UInt8] = []
+      out.reserveCapacity(text.utf8.count + 16)
+      for byte in text.utf8 {
+        switch byte {
+        case 0x26: out += Array("&amp;".utf8)
+        case 0x3C: out += Array("&lt;".utf8)
+        case 0x3E: out += Array("&gt;".utf8)
+        case 0x22: out += Array("&quot;".utf8)
+        case 0x27: out += Array("&apos;".utf8)
+        case 0x09, 0x0A, 0x0D: out.append(byte)
+        case 0..<0x20: continue
+        default: out.append(byte)
+        }
+      }
+      return String(decoding: out, as: UTF8.self)
+    }
     var out = ""
     out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
     for scalar in text.unicodeScalars {

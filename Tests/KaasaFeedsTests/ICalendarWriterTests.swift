@@ -314,3 +314,61 @@ struct PreparedPiecesTests {
     #expect(!ICalendarText.fold(combining).contains("\r\n \u{301}"))
   }
 }
+
+/// The escapers work on bytes; these references work on scalars, as the escapers once did.
+@Suite struct EscapingTests {
+  static func icalendarReference(_ text: String) -> String {
+    var out = ""
+    var afterCR = false
+    for scalar in text.unicodeScalars {
+      defer { afterCR = scalar == "\r" }
+      switch scalar {
+      case "\\": out += "\\\\"
+      case ";": out += "\\;"
+      case ",": out += "\\,"
+      case "\r": out += "\\n"
+      case "\n": if !afterCR { out += "\\n" }
+      case "\t": out.unicodeScalars.append(scalar)
+      case "\u{0}"..."\u{1F}", "\u{7F}": continue
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
+
+  static func rssReference(_ text: String) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&apos;"
+      case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+      case "\u{0}"..."\u{1F}", "\u{FFFE}", "\u{FFFF}": continue
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
+
+  @Test func bytesEscapeAsScalarsDid() {
+    let alphabet: [String] = [
+      "a", " ", "\\", ";", ",", "\r", "\n", "\r\n", "\t", "\u{0}", "\u{1B}", "\u{7F}", "&", "<", ">", "\"",
+      "'",
+      "õ", "Ж", "€", "\u{FFFE}", "\u{FFFF}", "\u{FEFF}", "🌲", "e\u{301}",
+    ]
+    var state: UInt64 = 0x1234_5678_9ABC_DEF1
+    for _ in 0..<3000 {
+      var text = ""
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      for _ in 0..<Int(state >> 60) + 1 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        text += alphabet[Int(state >> 33) % alphabet.count]
+      }
+      #expect(ICalendarText.escape(text) == Self.icalendarReference(text), "\(text.debugDescription)")
+      #expect(RSSWriter.escape(text) == Self.rssReference(text), "\(text.debugDescription)")
+    }
+  }
+}
