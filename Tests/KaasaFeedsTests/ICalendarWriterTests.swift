@@ -290,16 +290,11 @@ struct PreparedPiecesTests {
 @Suite struct ICalendarFoldingTests {
   @Test func byteFoldingBreaksWhereGraphemeFoldingDoes() {
     let alphabet: [String] = [
-      "a", "Z", " ", ",", "\\", "õ", "Ä", "š", "ž", "д", "Ж", "ё", "\t", "é", "ß", "ґ",
+      "a", "Z", " ", ",", "\\", "õ", "Ä", "š", "ž", "д", "Ж", "ё", "\t", "é", "ß", "ґ", "–", "€", "„", "“", "‼",
     ]
-    var state: UInt64 = 0x2545_F491_4F6C_DD1D
+    var random = RandomText(seed: 0x2545_F491_4F6C_DD1D)
     for _ in 0..<2000 {
-      var line = ""
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      for _ in 0..<Int(state >> 57) + 60 {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        line += alphabet[Int(state >> 33) % alphabet.count]
-      }
+      let line = random.text(alphabet, count: 60 + random.next(128))
       let simple = ICalendarText.foldSimple(line, limit: 75)
       #expect(simple == ICalendarText.foldGraphemes(line, limit: 75), "\(line)")
     }
@@ -359,14 +354,9 @@ struct PreparedPiecesTests {
       "'",
       "õ", "Ж", "€", "\u{FFFE}", "\u{FFFF}", "\u{FEFF}", "🌲", "e\u{301}",
     ]
-    var state: UInt64 = 0x1234_5678_9ABC_DEF1
+    var random = RandomText(seed: 0x1234_5678_9ABC_DEF1)
     for _ in 0..<3000 {
-      var text = ""
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      for _ in 0..<Int(state >> 60) + 1 {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        text += alphabet[Int(state >> 33) % alphabet.count]
-      }
+      let text = random.text(alphabet, count: 1 + random.next(16))
       #expect(ICalendarText.escape(text) == Self.icalendarReference(text), "\(text.debugDescription)")
       #expect(RSSWriter.escape(text) == Self.rssReference(text), "\(text.debugDescription)")
     }
