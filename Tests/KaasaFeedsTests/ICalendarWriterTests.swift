@@ -290,7 +290,8 @@ struct PreparedPiecesTests {
 @Suite struct ICalendarFoldingTests {
   @Test func byteFoldingBreaksWhereGraphemeFoldingDoes() {
     let alphabet: [String] = [
-      "a", "Z", " ", ",", "\\", "õ", "Ä", "š", "ž", "д", "Ж", "ё", "\t", "é", "ß", "ґ", "–", "€", "„", "“", "‼",
+      "a", "Z", " ", ",", "\\", "õ", "Ä", "š", "ž", "д", "Ж", "ё", "\t", "é", "ß", "ґ", "–", "€", "„", "“",
+      "‼",
     ]
     var random = RandomText(seed: 0x2545_F491_4F6C_DD1D)
     for _ in 0..<2000 {
