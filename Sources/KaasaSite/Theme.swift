@@ -108,9 +108,13 @@ public struct Theme: Sendable {
   }
 
   public func render(_ template: String, _ context: [String: Any]) throws(ThemeError) -> String {
-    guard let html = library.render(context, withTemplate: template) else {
-      throw .missing("templates/\(template).mustache")
+    let html: String?
+    do {
+      html = try library.render(context, template: template)
+    } catch {
+      throw .rendering("templates/\(template).mustache", error.description)
     }
+    guard let html else { throw .missing("templates/\(template).mustache") }
     return html
   }
 
@@ -132,12 +136,15 @@ public struct Theme: Sendable {
 public enum ThemeError: Error, Sendable, CustomStringConvertible {
   case missing(String)
   case template(String, String)
+  /// The template parsed but cannot be rendered (its partials include each other without end).
+  case rendering(String, String)
   case translation(String, String)
 
   public var description: String {
     switch self {
     case .missing(let p): return "the theme has no \(p): add it, or remove the override that hides it"
     case .template(let p, let e): return "\(p): the template cannot be read: \(e)"
+    case .rendering(let p, let e): return "\(p): the page cannot be rendered: \(e)"
     case .translation(let p, let e): return "\(p): the translations cannot be read: \(e)"
     }
   }

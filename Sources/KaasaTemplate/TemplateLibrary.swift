@@ -19,14 +19,36 @@ public struct TemplateLibrary: Sendable {
 
   /// The template `name` rendered with `context`, or nil if there is no such template.
   public func render(_ context: Any, withTemplate name: String) -> String? {
+    try? render(context, template: name)
+  }
+
+  /// How deep partials and parents may nest: deeper is a partial that includes itself.
+  public static let maximumDepth = 64
+
+  /// The template `name` rendered with `context`, or nil if there is no such template; throws
+  /// when partials include each other without end.
+  public func render(_ context: Any, template name: String) throws(TemplateNestingError) -> String? {
     guard let nodes = templates[name] else { return nil }
-    var renderer = Renderer(library: self, stack: [context])
+    var renderer = Renderer(library: self, stack: [context], chain: [name])
     renderer.out.reserveCapacity(16_384)
     renderer.render(nodes, indentation: nil, blocks: nil)
+    if let chain = renderer.tooDeep { throw TemplateNestingError(chain: chain) }
     return String(decoding: renderer.out, as: UTF8.self)
   }
 
   fileprivate func nodes(_ name: String) -> [TemplateNode]? { templates[name] }
+}
+
+/// Partials or parents that include each other without end, such as a partial that includes itself.
+public struct TemplateNestingError: Error, Sendable, CustomStringConvertible {
+  /// The templates entered, outermost first, up to where rendering stopped.
+  public let chain: [String]
+
+  public var description: String {
+    let loop = chain.suffix(6).joined(separator: " → ")
+    return "partials nest more than \(TemplateLibrary.maximumDepth) deep (… → \(loop)): "
+      + "a partial includes itself, directly or through others; remove the inclusion that closes the loop"
+  }
 }
 
 /// A context value that is not a dictionary but has named children.
@@ -59,7 +81,11 @@ private let intType = ObjectIdentifier(Int.self)
 private struct Renderer {
   let library: TemplateLibrary
   var stack: [Any]
+  /// The partials and parents entered, outermost first.
+  var chain: [String]
   var out: [UInt8] = []
+  /// Set, with the chain, when nesting went past `maximumDepth`; rendering then stops.
+  var tooDeep: [String]?
 
   /// Renders `nodes`. With a non-empty `indentation` (a standalone partial), every token that starts
   /// a new line of this render is indented.
@@ -96,14 +122,16 @@ private struct Renderer {
       }
 
     case .partial(let name, let indented):
-      guard let nodes = library.nodes(name) else { return }
+      guard let nodes = library.nodes(name), enter(name) else { return }
       render(nodes, indentation: join(indentation, indented), blocks: blocks)
+      chain.removeLast()
 
     case .parent(let name, let indented, let overrides):
-      guard let nodes = library.nodes(name) else { return }
+      guard let nodes = library.nodes(name), enter(name) else { return }
       // Blocks given further out win over the parent's own, as the spec's inheritance requires.
       let merged = blocks.map { $0.merging(overrides) { outer, _ in outer } } ?? overrides
       render(nodes, indentation: join(indentation, indented), blocks: merged)
+      chain.removeLast()
 
     case .block(let name, let indented, let body):
       render(blocks?[name] ?? body, indentation: join(indentation, indented), blocks: blocks)
@@ -111,6 +139,18 @@ private struct Renderer {
     case .blockDefinition:
       break
     }
+  }
+
+  /// Enters a partial or parent, unless nesting is already too deep (then rendering stops).
+  private mutating func enter(_ name: String) -> Bool {
+    guard tooDeep == nil else { return false }
+    chain.append(name)
+    if chain.count > TemplateLibrary.maximumDepth {
+      tooDeep = chain
+      chain.removeLast()
+      return false
+    }
+    return true
   }
 
   private func join(_ outer: [UInt8]?, _ inner: [UInt8]?) -> [UInt8]? {

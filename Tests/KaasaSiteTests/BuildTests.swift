@@ -186,6 +186,26 @@ struct BuildTests {
     #expect(report.files.first { $0.path == "index.html" }?.text?.contains("Liigu põhisisu juurde") == true)
   }
 
+  /// Theme mistakes stop the build with the template's path and what to do, and never crash it.
+  @Test func themeTemplateMistakesStopTheBuildWithTheirPlace() throws {
+    let s = try SiteFixture(plans: ["tee": SiteFixture.plan(title: "Tee")])
+    defer { s.remove() }
+    try s.write("themes/default/templates/404.mustache", "<p>\n{{#t}}\n{{notfound_title}}\n{{/tt}}\n")
+    #expect {
+      try s.render(now: "2026-11-26")
+    } throws: { error in
+      "\(error)".hasPrefix("templates/404.mustache: the template cannot be read: line 4, column 1:")
+    }
+    try s.write("themes/default/templates/404.mustache", "{{> looping}}\n")
+    try s.write("themes/default/templates/looping.mustache", "x{{> looping}}")
+    #expect {
+      try s.render(now: "2026-11-26")
+    } throws: { error in
+      "\(error)".hasPrefix(
+        "templates/404.mustache: the page cannot be rendered: partials nest more than 64 deep")
+    }
+  }
+
   @Test func builtInThemeMatchesThemesFolder() throws {
     let dir = repositoryRoot.appendingPathComponent("themes/default")
     let onDisk = Theme.walk(dir).filter { $0 != "README.md" }

@@ -87,6 +87,23 @@ import Testing
     #expect(library.render(["x": "a"], withTemplate: "main") == "<ul>\r\n  <li>\r\n  a\r\n  </li>\r\n</ul>")
   }
 
+  /// A partial that includes itself would recurse until the stack overflows; it is an error instead.
+  @Test func partialsThatIncludeEachOtherWithoutEndAreAnError() throws {
+    var library = TemplateLibrary()
+    try library.register("<main>{{> a}}</main>", named: "main")
+    try library.register("a{{> b}}", named: "a")
+    try library.register("b{{#x}}{{> a}}{{/x}}", named: "b")
+    #expect(throws: TemplateNestingError.self) { try library.render(["x": true], template: "main") }
+    do {
+      _ = try library.render(["x": true], template: "main")
+    } catch {
+      #expect(error.chain.count == TemplateLibrary.maximumDepth + 1)
+      #expect(error.description.contains("a → b → a"))
+    }
+    // The same partials end when the section does: nesting is only an error without end.
+    #expect(try library.render(["x": false], template: "main") == "<main>ab</main>")
+  }
+
   @Test func mistakesAreReportedWithLineAndColumn() {
     var library = TemplateLibrary()
     #expect(throws: TemplateError(line: 2, column: 8, message: "“{{/b}}” closes “a”; close it with “{{/a}}”"))
