@@ -16,46 +16,27 @@ public struct ParseCache: Sendable {
   }
 
   static let header = "kaasa-parsed 1"
-  /// Identifies the kaasa binary (size and modification time of the running executable).
+  /// The kaasa binary that wrote it (`CacheFile.program`).
   let program: String
   public var entries: [String: Entry]
 
   public init(entries: [String: Entry] = [:]) {
-    self.program = Self.currentProgram
+    self.program = CacheFile.program
     self.entries = entries
   }
-
-  static let currentProgram: String = {
-    var info = stat()
-    guard stat("/proc/self/exe", &info) == 0 else { return UUID().uuidString }
-    return "\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
-  }()
 
   public static func file(in folder: URL) -> URL { folder.appendingPathComponent("parsed-plans") }
 
   /// The cache in `file`, or nil if there is none, it is damaged, or another kaasa wrote it.
   public static func load(from file: URL) -> ParseCache? {
     guard let data = FileManager.default.contents(atPath: file.path),
-      let cache = try? decode([UInt8](data)), cache.program == currentProgram
+      let cache = try? decode([UInt8](data)), cache.program == CacheFile.program
     else { return nil }
     return cache
   }
 
   /// Writes atomically; a failure only costs speed next time.
-  public func save(to file: URL) {
-    let folder = file.deletingLastPathComponent()
-    let temporary = folder.appendingPathComponent(
-      file.lastPathComponent + ".\(ProcessInfo.processInfo.processIdentifier).tmp")
-    do {
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-      let ignore = folder.appendingPathComponent(".gitignore")
-      if !FileManager.default.fileExists(atPath: ignore.path) { try Data("*\n".utf8).write(to: ignore) }
-      try Data(encode()).write(to: temporary)
-      guard rename(temporary.path, file.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-    } catch {
-      try? FileManager.default.removeItem(at: temporary)
-    }
-  }
+  public func save(to file: URL) { CacheFile.write(encode(), to: file) }
 
   func encode() -> [UInt8] {
     var w = ByteWriter(capacity: 1 << 20)

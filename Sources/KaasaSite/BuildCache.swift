@@ -85,21 +85,7 @@ struct BuildCache: Sendable {
 
   /// Writes atomically beside a `.gitignore` that keeps the folder out of commits; a failure only
   /// costs speed next time.
-  func save(to file: URL) {
-    let fm = FileManager.default
-    let folder = file.deletingLastPathComponent()
-    let temporary = folder.appendingPathComponent(
-      file.lastPathComponent + ".\(ProcessInfo.processInfo.processIdentifier).tmp")
-    do {
-      try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-      let ignore = folder.appendingPathComponent(".gitignore")
-      if !fm.fileExists(atPath: ignore.path) { try Data("*\n".utf8).write(to: ignore) }
-      try Data(encode()).write(to: temporary)
-      guard rename(temporary.path, file.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-    } catch {
-      try? fm.removeItem(at: temporary)
-    }
-  }
+  func save(to file: URL) { CacheFile.write(encode(), to: file) }
 
   static func remove(_ file: URL) {
     try? FileManager.default.removeItem(at: file)

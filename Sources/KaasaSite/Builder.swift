@@ -1,4 +1,5 @@
 import Foundation
+import KaasaBytes
 import KaasaCore
 
 /// The whole pipeline: load and check, render, write. The command-line tool is a thin layer over it.
@@ -149,13 +150,7 @@ public struct Builder: Sendable {
   {
     var k = CacheKey()
     k.add(BuildCache.header)
-    if let me = BuildCache.stamp(of: "/proc/self/exe") {
-      k.add(me.size)
-      k.add(me.modified)
-    } else {
-      // Without a way to tell this program from another version, nothing may be reused.
-      k.add(UUID().uuidString)
-    }
+    k.add(CacheFile.program)
     for (path, digest) in digests.sorted(by: { $0.key < $1.key }) where !path.hasPrefix("content/plans/") {
       k.add(path)
       k.add(digest)

@@ -1,4 +1,5 @@
 import Foundation
+import KaasaBytes
 import KaasaCore
 
 /// Keeps `CommittedHistory` between builds in `<cache>/history`: fields separated by NUL, which
@@ -17,23 +18,7 @@ enum HistoryCache {
 
   /// Writes the cache beside a `.gitignore` that keeps it out of commits; failures only cost speed.
   static func save(_ history: CommittedHistory, to folder: URL) {
-    let fm = FileManager.default
-    do {
-      try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-      let ignore = folder.appendingPathComponent(".gitignore")
-      if !fm.fileExists(atPath: ignore.path) { try Data("*\n".utf8).write(to: ignore) }
-      let temporary = folder.appendingPathComponent(
-        "history.\(ProcessInfo.processInfo.processIdentifier).tmp")
-      try Data(encode(history)).write(to: temporary)
-      if fm.fileExists(atPath: file(in: folder).path) {
-        _ = try fm.replaceItemAt(file(in: folder), withItemAt: temporary)
-      } else {
-        try fm.moveItem(at: temporary, to: file(in: folder))
-      }
-    } catch {
-      try? fm.removeItem(
-        at: folder.appendingPathComponent("history.\(ProcessInfo.processInfo.processIdentifier).tmp"))
-    }
+    CacheFile.write(encode(history), to: file(in: folder))
   }
 
   static func encode(_ h: CommittedHistory) -> [UInt8] {
