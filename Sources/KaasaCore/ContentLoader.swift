@@ -46,7 +46,9 @@ final class SourceDigests: Sendable {
 
 /// Reads `content/` of a site folder into a `Site`. Plans are parsed on all cores.
 public struct ContentLoader: Sendable {
-  public var siteDirectory: URL
+  public var siteDirectory: URL {
+    didSet { sitePath = siteDirectory.path }
+  }
   /// Whether to record the SHA-256 of every file read (`LoadResult.sourceDigests`), for build caches.
   public var recordsDigests: Bool
   private let digests = SourceDigests()
@@ -57,12 +59,14 @@ public struct ContentLoader: Sendable {
 
   public init(siteDirectory: URL, recordsDigests: Bool = false, parseCache: ParseCache? = nil) {
     self.siteDirectory = siteDirectory
+    self.sitePath = siteDirectory.path
     self.recordsDigests = recordsDigests
     self.parseCache = parseCache
   }
 
   private var content: URL { siteDirectory.appendingPathComponent("content") }
-  private var sitePath: String { siteDirectory.path }
+  /// `siteDirectory` as a path, for reading each file without URL work.
+  private var sitePath: String
 
   /// Loads and checks everything; diagnostics are sorted by file and position.
   public func load() -> LoadResult {

@@ -224,12 +224,6 @@ public struct SiteRenderer: Sendable {
 
   /// Maps on all cores, keeping the order; the first error thrown is rethrown.
   func parallelMap<T: Sendable>(_ indices: Range<Int>, _ body: @Sendable (Int) throws -> T) throws -> [T] {
-    try SiteRenderer.parallelMap(indices, body)
-  }
-
-  static func parallelMap<T: Sendable>(_ indices: Range<Int>, _ body: @Sendable (Int) throws -> T) throws
-    -> [T]
-  {
     // Each index writes its own slot, so no lock is taken per element (a contended lock cost more
     // than some of the work).
     let slots = Slots<T>(count: indices.count)

@@ -15,13 +15,6 @@ public struct TemplateLibrary: Sendable {
     templates[name] = try TemplateParser.parse(text)
   }
 
-  public func contains(_ name: String) -> Bool { templates[name] != nil }
-
-  /// The template `name` rendered with `context`, or nil if there is no such template.
-  public func render(_ context: Any, withTemplate name: String) -> String? {
-    try? render(context, template: name)
-  }
-
   /// How deep partials and parents may nest: deeper is a partial that includes itself.
   public static let maximumDepth = 64
 
