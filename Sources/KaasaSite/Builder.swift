@@ -34,8 +34,9 @@ public struct Builder: Sendable {
     public var files: [OutputFile]
     /// What the build could not know (no git history, a shallow clone…), for the tool to say once.
     public var notes: [String] = []
-    /// Seconds spent in each phase, in order, for `--verbose` and the benchmark.
-    public var phases: [(name: String, seconds: Double)] = []
+    /// Seconds spent in each phase, in order, and the process's peak memory at its end in bytes,
+    /// for `--verbose` and the benchmark.
+    public var phases: [(name: String, seconds: Double, peakMemory: Int)] = []
     /// Plans, and areas and site-wide lists, whose files were taken unchanged from the previous build.
     public var reusedPlans = 0
     public var reusedAreas = 0
@@ -58,11 +59,11 @@ public struct Builder: Sendable {
   }
 
   private func run(now: (TimeZone) throws -> Date, write: Bool) throws -> Report {
-    var phases: [(name: String, seconds: Double)] = []
+    var phases: [(name: String, seconds: Double, peakMemory: Int)] = []
     var mark = Date()
     func phase(_ name: String) {
       let next = Date()
-      phases.append((name, next.timeIntervalSince(mark)))
+      phases.append((name, next.timeIntervalSince(mark), peakMemory()))
       mark = next
     }
     // Plans parsed by an earlier build are taken from the parse cache when their bytes are unchanged.
@@ -101,8 +102,33 @@ public struct Builder: Sendable {
         output: output.standardizedFileURL)
     }
     phase("cache read")
-    let rendered = try renderer.render(incremental: incremental)
-    phase("render")
+    // Files go to disk as they are rendered, so the site is never held in memory whole: with a
+    // build cache, into the existing output in place (beside their targets, renamed when the whole
+    // build succeeded); otherwise, and for a first build, into a new folder swapped in at the end.
+    var target: OutputTarget =
+      !write
+      ? .kept
+      : cacheFile != nil && isFolder(output)
+        ? .updated(OutputUpdater(output: output, known: incremental?.previous?.stamps ?? [:]))
+        : .staged(try StagedOutput(output: output, stamps: cacheFile != nil))
+    var rendered: SiteRenderer.Rendered
+    do {
+      rendered = try renderer.render(incremental: incremental, into: target.sink)
+    } catch is OutputSinkError where target.isUpdate {
+      // An output the update cannot handle (a file where a folder is now needed…): a new folder.
+      target.discard()
+      target = .staged(try StagedOutput(output: output, stamps: cacheFile != nil))
+      do {
+        rendered = try renderer.render(incremental: incremental, into: target.sink)
+      } catch {
+        target.discard()
+        throw error
+      }
+    } catch {
+      target.discard()
+      throw error
+    }
+    phase(write ? "render and write" : "render")
     var report = Report(diagnostics: loaded.diagnostics, files: rendered.files, notes: history.notes)
     report.reusedPlans = rendered.reusedPlans
     report.reusedAreas = rendered.reusedAreas
@@ -117,29 +143,38 @@ public struct Builder: Sendable {
       // Otherwise the old cache describes files about to be replaced: it goes first, so that a build
       // stopped half-way never leaves a cache that points at files it did not record.
       if !unchanged { BuildCache.remove(cacheFile) }
-      var isDirectory: ObjCBool = false
-      if FileManager.default.fileExists(atPath: output.path, isDirectory: &isDirectory),
-        isDirectory.boolValue,
-        let stamps = try? OutputUpdater(output: output.standardizedFileURL).update(
-          rendered.files, known: incremental?.previous?.stamps ?? [:])
-      {
-        cache.stamps = stamps
-      } else {
-        // First build, or an output the update could not handle: write a new folder and swap it in.
-        cache.stamps = try OutputWriter(output: output).write(rendered.files, stamps: true)
-      }
-      phase("write")
+      cache.stamps = try target.commit(built: rendered.files.map(\.path))
+      phase("commit")
       if !unchanged || cache.stamps != previous?.stamps {
         if unchanged { BuildCache.remove(cacheFile) }
         cache.save(to: cacheFile)
       }
       phase("cache write")
     } else {
-      try OutputWriter(output: output).write(rendered.files)
-      phase("write")
+      try target.commit(built: rendered.files.map(\.path))
+      phase("commit")
     }
     report.phases = phases
     return report
+  }
+
+  /// The largest resident size of the process so far, in bytes.
+  private func peakMemory() -> Int {
+    var usage = rusage()
+    // Bytes on Darwin, kilobytes on Linux.
+    #if canImport(Darwin)
+      guard getrusage(RUSAGE_SELF, &usage) == 0 else { return 0 }
+      return Int(usage.ru_maxrss)
+    #else
+      guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+      return Int(usage.ru_maxrss) * 1024
+    #endif
+  }
+
+  private func isFolder(_ url: URL) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+      && isDirectory.boolValue
   }
 
   /// Everything every page depends on besides the plans: kaasa itself, site.yml, areas.yml, the
@@ -167,5 +202,48 @@ public struct Builder: Sendable {
     k.add(history.pathInRepository)
     k.add(LocalDate(now, in: site.settings.timeZone).description)
     return k.finish()
+  }
+}
+
+/// Where a build's files go: kept in memory, updated in place, or staged in a new folder.
+private enum OutputTarget {
+  case kept
+  case updated(OutputUpdater)
+  case staged(StagedOutput)
+
+  var sink: any OutputSink {
+    switch self {
+    case .kept: KeptOutput()
+    case .updated(let u): u
+    case .staged(let s): s
+    }
+  }
+
+  var isUpdate: Bool {
+    if case .updated = self { return true }
+    return false
+  }
+
+  /// Puts the written files in place; on failure the output stays as it was.
+  @discardableResult
+  func commit(built: [String]) throws -> [String: BuildCache.Stamp] {
+    do {
+      switch self {
+      case .kept: return [:]
+      case .updated(let u): return try u.commit(built: built)
+      case .staged(let s): return try s.commit()
+      }
+    } catch {
+      discard()
+      throw error
+    }
+  }
+
+  func discard() {
+    switch self {
+    case .kept: break
+    case .updated(let u): u.discard()
+    case .staged(let s): s.discard()
+    }
   }
 }

@@ -12,6 +12,8 @@ public struct OutputFile: Sendable, Hashable {
     case copy(from: String)
     /// The same file of the previous build, unchanged: the writer hard-links it into the new output.
     case previous(String)
+    /// Already handed to the output on disk; only its path is kept.
+    case written
   }
 
   public init(path: String, bytes: Data) {
@@ -32,6 +34,13 @@ public struct OutputFile: Sendable, Hashable {
   init(path: String, reusing previous: String) {
     self.path = path
     self.content = .previous(previous)
+  }
+
+  /// What a build keeps of a file once it is on disk.
+  static func written(_ path: String) -> OutputFile {
+    var file = OutputFile(path: path, bytes: Data())
+    file.content = .written
+    return file
   }
 
   public var text: String? {

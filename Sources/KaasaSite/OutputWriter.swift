@@ -45,8 +45,128 @@ enum FileError: Error, CustomStringConvertible {
   }
 }
 
-/// Writes the site into a temporary folder beside the output and swaps it in, so a failed build
-/// never leaves half a site and readers never see a mix of old and new files.
+/// Where the files of a build go as they are rendered, so that a site is never held in memory
+/// whole. `accept` is called from many threads at once and returns what the build keeps of the file.
+protocol OutputSink: Sendable {
+  func accept(_ file: OutputFile) throws -> OutputFile
+}
+
+/// Keeps every file in memory: rendering without writing.
+struct KeptOutput: OutputSink {
+  func accept(_ file: OutputFile) throws -> OutputFile { file }
+}
+
+/// A failure of the output on disk, as opposed to one of rendering.
+struct OutputSinkError: Error, CustomStringConvertible {
+  let underlying: any Error
+  var description: String { "\(underlying)" }
+}
+
+/// Writes the site into a new folder beside the output and swaps it in when complete, so a failed
+/// build never leaves half a site and readers never see a mix of old and new files.
+final class StagedOutput: OutputSink {
+  let output: URL
+  let staging: String
+  private let recordsStamps: Bool
+  private struct State {
+    var folders: Set<String> = []
+    var stamps: [String: BuildCache.Stamp] = [:]
+  }
+  private let state = Mutex(State())
+
+  /// Makes the staging folder; with `stamps`, the size and modification time of every file are kept
+  /// for the build cache.
+  init(output: URL, stamps: Bool) throws {
+    self.output = output.standardizedFileURL
+    recordsStamps = stamps
+    let parent = self.output.deletingLastPathComponent()
+    try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+    let token = UUID().uuidString.prefix(8)
+    staging = parent.appendingPathComponent(".\(self.output.lastPathComponent).new-\(token)").path
+    try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+  }
+
+  func accept(_ file: OutputFile) throws -> OutputFile {
+    let target = staging + "/" + file.path
+    do {
+      try makeFolders(for: file.path)
+      switch file.content {
+      case .bytes(let data):
+        try FileError.writeFile(target, data)
+      case .copy(let source):
+        try FileManager.default.copyItem(atPath: source, toPath: target)
+      case .previous(let source):
+        // A hard link shares the unchanged file with the old output, which is about to be removed;
+        // where links are not possible the file is copied.
+        if link(source, target) != 0 {
+          try FileManager.default.copyItem(atPath: source, toPath: target)
+        }
+      case .written:
+        return file
+      }
+    } catch {
+      throw OutputSinkError(underlying: error)
+    }
+    if recordsStamps {
+      let stamp = BuildCache.stamp(of: target)
+      state.withLock { $0.stamps[file.path] = stamp }
+    }
+    return .written(file.path)
+  }
+
+  /// The folders of `path` that are not there yet, parents first.
+  private func makeFolders(for path: String) throws {
+    let staging = staging
+    try state.withLock { s throws(FileError) in
+      var missing: [String] = []
+      var dir = parentPath(path)
+      while !dir.isEmpty && !s.folders.contains(dir) {
+        missing.append(dir)
+        dir = parentPath(dir)
+      }
+      for d in missing.reversed() {
+        let full = staging + "/" + d
+        guard mkdir(full, 0o755) == 0 || errno == EEXIST else { throw FileError.write(full, errno) }
+        s.folders.insert(d)
+      }
+    }
+  }
+
+  /// Swaps the new folder in for the output; returns the stamps of the files, by path.
+  @discardableResult
+  func commit() throws -> [String: BuildCache.Stamp] {
+    let fm = FileManager.default
+    let stagingURL = URL(fileURLWithPath: staging)
+    var isDir: ObjCBool = false
+    if fm.fileExists(atPath: output.path, isDirectory: &isDir) {
+      let old = URL(fileURLWithPath: staging.replacingOccurrences(of: ".new-", with: ".old-"))
+      try fm.moveItem(at: output, to: old)
+      do {
+        try fm.moveItem(at: stagingURL, to: output)
+      } catch {
+        try? fm.moveItem(at: old, to: output)
+        discard()
+        throw error
+      }
+      try? fm.removeItem(at: old)
+    } else {
+      do {
+        try fm.moveItem(at: stagingURL, to: output)
+      } catch {
+        discard()
+        throw error
+      }
+    }
+    return state.withLock { $0.stamps }
+  }
+
+  /// Removes what was written; the output stays as it was.
+  func discard() {
+    try? FileManager.default.removeItem(atPath: staging)
+  }
+}
+
+/// Writing a whole list of files at once through `StagedOutput`.
 public struct OutputWriter: Sendable {
   public var output: URL
 
@@ -54,182 +174,164 @@ public struct OutputWriter: Sendable {
     self.output = output.standardizedFileURL
   }
 
-  /// Writes `files` as the new output; returns the size and modification time of each, by path,
-  /// when `stamps` is set (for the build cache).
-  @discardableResult
-  func write(_ files: [OutputFile], stamps: Bool) throws -> [String: BuildCache.Stamp] {
-    let fm = FileManager.default
-    let parent = output.deletingLastPathComponent()
-    try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-    let token = UUID().uuidString.prefix(8)
-    let staging = parent.appendingPathComponent(".\(output.lastPathComponent).new-\(token)")
-    let old = parent.appendingPathComponent(".\(output.lastPathComponent).old-\(token)")
-    try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-    var recorded: [String: BuildCache.Stamp] = [:]
+  public func write(_ files: [OutputFile]) throws {
+    let staged = try StagedOutput(output: output, stamps: false)
     do {
-      // Folders first, parents before children; then the files on all cores.
-      var folders = Set<String>()
-      for file in files {
-        var dir = parentPath(file.path)
-        while !dir.isEmpty && folders.insert(dir).inserted {
-          dir = parentPath(dir)
-        }
-      }
-      for dir in folders.sorted() {
-        let path = staging.path + "/" + dir
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw FileError.write(path, errno) }
-      }
-      let base = staging.path
-      let failure = Mutex<(any Error)?>(nil)
-      let chunks = 64
-      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        for i in stride(from: chunk, to: files.count, by: chunks) {
-          let file = files[i]
-          let target = base + "/" + file.path
-          do {
-            switch file.content {
-            case .bytes(let data):
-              try FileError.writeFile(target, data)
-            case .copy(let source):
-              try FileManager.default.copyItem(atPath: source, toPath: target)
-            case .previous(let source):
-              // A hard link shares the unchanged file with the old output, which is about to be
-              // removed; where links are not possible the file is copied.
-              if link(source, target) != 0 {
-                try FileManager.default.copyItem(atPath: source, toPath: target)
-              }
-            }
-          } catch {
-            failure.withLock { $0 = $0 ?? error }
-            return
-          }
-        }
-      }
-      if let error = failure.withLock({ $0 }) { throw error }
-      if stamps {
-        for file in files {
-          recorded[file.path] = BuildCache.stamp(of: staging.appendingPathComponent(file.path).path)
-        }
-      }
+      try acceptAll(files, into: staged)
+      try staged.commit()
     } catch {
-      try? fm.removeItem(at: staging)
+      staged.discard()
       throw error
     }
-    var isDir: ObjCBool = false
-    if fm.fileExists(atPath: output.path, isDirectory: &isDir) {
-      try fm.moveItem(at: output, to: old)
-      do {
-        try fm.moveItem(at: staging, to: output)
-      } catch {
-        try? fm.moveItem(at: old, to: output)
-        try? fm.removeItem(at: staging)
-        throw error
-      }
-      try? fm.removeItem(at: old)
-    } else {
-      try fm.moveItem(at: staging, to: output)
-    }
-    return recorded
   }
+}
 
-  public func write(_ files: [OutputFile]) throws {
-    try write(files, stamps: false)
+/// Hands `files` to `sink` on all cores; the first error is rethrown.
+func acceptAll(_ files: [OutputFile], into sink: some OutputSink) throws {
+  let failure = Mutex<(any Error)?>(nil)
+  DispatchQueue.concurrentPerform(iterations: files.count) { i in
+    do {
+      _ = try sink.accept(files[i])
+    } catch {
+      failure.withLock { $0 = $0 ?? error }
+    }
   }
+  if let error = failure.withLock({ $0 }) { throw error }
 }
 
 /// Brings an existing output folder up to date in place, for incremental builds: only files whose
 /// bytes changed are written, files no longer built are removed.
 ///
-/// Every changed file is first written beside its target under a temporary name; only when all of
-/// them were written are they renamed into place (each rename is atomic) and the files that are no
-/// longer built removed. A failure while writing removes the temporary files and the folders made
-/// for them, so a failed build leaves the output as it was. Unchanged files keep their inode and
-/// modification time, which is what lets the next build trust them.
-struct OutputUpdater {
-  var output: URL
-
-  /// `known` are the stamps of files the caller already checked are unchanged (reused plans and areas).
-  func update(_ files: [OutputFile], known: [String: BuildCache.Stamp]) throws -> [String: BuildCache.Stamp] {
-    let base = output.path
-    let existing = Self.listFiles(base)
-    var stamps: [String: BuildCache.Stamp] = [:]
-    var pending: [(temporary: String, target: String, path: String)] = []
+/// Every changed file is first written beside its target under a temporary name as it is rendered;
+/// only when the whole build succeeded (`commit`) are they renamed into place (each rename is
+/// atomic) and the files that are no longer built removed. `discard` removes the temporary files
+/// and the folders made for them, so a failed build leaves the output as it was. Unchanged files
+/// keep their inode and modification time, which is what lets the next build trust them.
+final class OutputUpdater: OutputSink {
+  let base: String
+  /// Stamps of files the caller already checked are unchanged (reused plans and areas).
+  private let known: [String: BuildCache.Stamp]
+  private let existing: Set<String>
+  private let existingDirectories: [String]
+  private let token = ".kaasa-\(ProcessInfo.processInfo.processIdentifier)-new"
+  private struct State {
+    var directories: Set<String>
     var madeDirectories: [String] = []
-    var directories = Set(existing.directories)
-    let token = ".kaasa-\(ProcessInfo.processInfo.processIdentifier)-new"
+    var pending: [(temporary: String, target: String)] = []
+    var stamps: [String: BuildCache.Stamp] = [:]
+  }
+  private let state: Mutex<State>
+
+  init(output: URL, known: [String: BuildCache.Stamp]) {
+    base = output.standardizedFileURL.path
+    self.known = known
+    let listed = Self.listFiles(base)
+    existing = listed.files
+    existingDirectories = listed.directories
+    state = Mutex(State(directories: Set(listed.directories)))
+  }
+
+  func accept(_ file: OutputFile) throws -> OutputFile {
     do {
-      for file in files {
-        let target = base + "/" + file.path
-        switch file.content {
-        case .previous:
-          if let stamp = known[file.path], existing.files.contains(file.path) {
-            stamps[file.path] = stamp
-            continue
-          }
-          throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: target])
-        case .bytes(let data):
-          if existing.files.contains(file.path), let stamp = Self.same(data, at: target) {
-            stamps[file.path] = stamp
-            continue
-          }
-        case .copy(let source):
-          if existing.files.contains(file.path), let data = FileManager.default.contents(atPath: source),
-            let stamp = Self.same(data, at: target)
-          {
-            stamps[file.path] = stamp
-            continue
-          }
-        }
-        // A changed or new file: written beside its target, renamed in the second step.
-        var parents: [String] = []
-        var dir = parentPath(file.path)
-        while !dir.isEmpty && !directories.contains(dir) {
-          parents.append(dir)
-          dir = parentPath(dir)
-        }
-        for d in parents.reversed() {
-          guard mkdir(base + "/" + d, 0o755) == 0 || errno == EEXIST else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: base + "/" + d])
-          }
-          directories.insert(d)
-          madeDirectories.append(base + "/" + d)
-        }
-        let name = target[target.index(after: target.lastIndex(of: "/")!)...]
-        let temporary = parentPath(target) + "/." + name + token
-        switch file.content {
-        case .bytes(let data):
-          try FileError.writeFile(temporary, data)
-        case .copy(let source):
-          try? FileManager.default.removeItem(atPath: temporary)
-          try FileManager.default.copyItem(atPath: source, toPath: temporary)
-        case .previous:
-          break
-        }
-        pending.append((temporary, target, file.path))
-        stamps[file.path] = BuildCache.stamp(of: temporary)
-      }
+      try place(file)
     } catch {
-      for p in pending { unlink(p.temporary) }
-      for d in madeDirectories.reversed() { rmdir(d) }
-      throw error
+      throw OutputSinkError(underlying: error)
     }
+    return .written(file.path)
+  }
+
+  private func place(_ file: OutputFile) throws {
+    let target = base + "/" + file.path
+    let there = existing.contains(file.path)
+    switch file.content {
+    case .previous:
+      if let stamp = known[file.path], there {
+        state.withLock { $0.stamps[file.path] = stamp }
+        return
+      }
+      throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: target])
+    case .bytes(let data):
+      if there, let stamp = Self.same(data, at: target) {
+        state.withLock { $0.stamps[file.path] = stamp }
+        return
+      }
+    case .copy(let source):
+      if there, let data = FileManager.default.contents(atPath: source),
+        let stamp = Self.same(data, at: target)
+      {
+        state.withLock { $0.stamps[file.path] = stamp }
+        return
+      }
+    case .written:
+      return
+    }
+    // A changed or new file: written beside its target, renamed by `commit`.
+    try makeFolders(for: file.path)
+    let name = target[target.index(after: target.lastIndex(of: "/")!)...]
+    let temporary = parentPath(target) + "/." + name + token
+    switch file.content {
+    case .bytes(let data):
+      try FileError.writeFile(temporary, data)
+    case .copy(let source):
+      try? FileManager.default.removeItem(atPath: temporary)
+      try FileManager.default.copyItem(atPath: source, toPath: temporary)
+    case .previous, .written:
+      break
+    }
+    let stamp = BuildCache.stamp(of: temporary)
+    state.withLock {
+      $0.pending.append((temporary, target))
+      $0.stamps[file.path] = stamp
+    }
+  }
+
+  private func makeFolders(for path: String) throws {
+    let base = base
+    try state.withLock { s throws(FileError) in
+      var missing: [String] = []
+      var dir = parentPath(path)
+      while !dir.isEmpty && !s.directories.contains(dir) {
+        missing.append(dir)
+        dir = parentPath(dir)
+      }
+      for d in missing.reversed() {
+        let full = base + "/" + d
+        guard mkdir(full, 0o755) == 0 || errno == EEXIST else { throw FileError.write(full, errno) }
+        s.directories.insert(d)
+        s.madeDirectories.append(full)
+      }
+    }
+  }
+
+  /// Renames the changed files into place and removes what `built` no longer names, with the folders
+  /// left empty; returns the stamps of the built files, by path.
+  @discardableResult
+  func commit(built: [String]) throws -> [String: BuildCache.Stamp] {
+    let (pending, stamps) = state.withLock { ($0.pending, $0.stamps) }
     for p in pending {
       guard rename(p.temporary, p.target) == 0 else {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: p.target])
       }
     }
-    // What is no longer built goes, and with it the folders left empty.
-    let built = Set(files.map(\.path))
-    for path in existing.files where !built.contains(path) { unlink(base + "/" + path) }
+    state.withLock { $0.pending = [] }
+    let built = Set(built)
+    for path in existing where !built.contains(path) { unlink(base + "/" + path) }
     var kept = Set<String>()
     for path in built {
       var dir = parentPath(path)
       while !dir.isEmpty && kept.insert(dir).inserted { dir = parentPath(dir) }
     }
-    for dir in existing.directories.sorted(by: { $0.count > $1.count }) where !kept.contains(dir) {
+    for dir in existingDirectories.sorted(by: { $0.count > $1.count }) where !kept.contains(dir) {
       rmdir(base + "/" + dir)
     }
     return stamps
+  }
+
+  /// Removes the temporary files and the folders made for them; the output stays as it was.
+  func discard() {
+    let (pending, made) = state.withLock { ($0.pending, $0.madeDirectories) }
+    for p in pending { unlink(p.temporary) }
+    for d in made.reversed() { rmdir(d) }
   }
 
   /// The stamp of the file at `path` when it holds exactly `data`.

@@ -45,7 +45,7 @@ public struct SiteRenderer: Sendable {
 
   /// Every file of the site, sorted by path.
   public func render() throws -> [OutputFile] {
-    try render(incremental: nil).files
+    try render(incremental: nil, into: KeptOutput()).files
   }
 
   /// What an incremental render needs: the build key, the digests of the content read, and the
@@ -65,9 +65,10 @@ public struct SiteRenderer: Sendable {
     var reusedAreas = 0
   }
 
-  /// Renders every file; with `incremental`, plans and areas whose keys match the previous build
-  /// are taken from its output instead of being rendered again.
-  func render(incremental: Incremental?) throws -> Rendered {
+  /// Renders every file and hands each to `sink` as soon as it is made; with `incremental`, plans
+  /// and areas whose keys match the previous build are taken from its output instead of being
+  /// rendered again. The files returned are what the sink kept of them.
+  func render(incremental: Incremental?, into sink: any OutputSink) throws -> Rendered {
     let base = SiteIndex(site: site, zone: zone, now: now, history: history)
     let plans = site.plans
     let previous = incremental?.previous
@@ -91,7 +92,9 @@ public struct SiteRenderer: Sendable {
       var output: PlanOutput
       if let record = lookups[i].hit, let output0 = incremental?.output {
         output = PlanOutput(
-          files: record.files.map { OutputFile(path: $0, reusing: output0.appendingPathComponent($0).path) },
+          files: try record.files.map {
+            try sink.accept(OutputFile(path: $0, reusing: output0.appendingPathComponent($0).path))
+          },
           pieces: record.pieces, card: record.card, json: record.json)
       } else {
         let pieces = feedPieces(plan, facts: base.facts[plan.id]!)
@@ -106,7 +109,8 @@ public struct SiteRenderer: Sendable {
     let pages = try parallelMap(fresh.indices) { n -> [OutputFile] in
       let i = fresh[n]
       return try renderPlan(
-        plans[i], body: rendered[n], model: base, pieces: parts[i].pieces, summary: parts[i].listed.context)
+        plans[i], body: rendered[n], model: base, pieces: parts[i].pieces, summary: parts[i].listed.context
+      ).map(sink.accept)
     }
     var perPlan = parts
     for (n, i) in fresh.enumerated() { perPlan[i].files = pages[n] }
@@ -136,17 +140,19 @@ public struct SiteRenderer: Sendable {
         if let key, let record = previous?.jobs[job.name], record.key == key,
           previous?.unchangedFiles(record.files, in: incremental.output) == true
         {
-          let files = record.files.map {
-            OutputFile(path: $0, reusing: incremental.output.appendingPathComponent($0).path)
+          let files = try record.files.map {
+            try sink.accept(OutputFile(path: $0, reusing: incremental.output.appendingPathComponent($0).path))
           }
           return (key, files, true)
         }
       }
-      return (key, try job.run(), false)
+      return (key, try job.run().map(sink.accept), false)
     }
     var files = perPlan.flatMap(\.files) + aggregates.flatMap(\.files)
-    files += site.files.map { OutputFile(path: "files/\($0)", copyOf: filesDirectory + "/" + $0) }
-    files += theme.assets.map { OutputFile(path: $0.path, bytes: $0.data) }
+    files += try site.files.map {
+      try sink.accept(OutputFile(path: "files/\($0)", copyOf: filesDirectory + "/" + $0))
+    }
+    files += try theme.assets.map { try sink.accept(OutputFile(path: $0.path, bytes: $0.data)) }
     files.sort { $0.path < $1.path }
     guard let incremental else { return Rendered(files: files) }
 

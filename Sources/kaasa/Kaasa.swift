@@ -171,7 +171,9 @@ struct Build: ParsableCommand {
     if verbose {
       for f in report.files { print(f.path) }
       print(
-        report.phases.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", "))
+        report.phases.map {
+          "\($0.name) \(String(format: "%.2f", $0.seconds)) s (peak \($0.peakMemory >> 20) MiB)"
+        }.joined(separator: ", "))
     }
     if !quiet {
       let seconds = String(format: "%.2f", Date().timeIntervalSince(start))

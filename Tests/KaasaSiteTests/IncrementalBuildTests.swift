@@ -256,6 +256,36 @@ struct IncrementalBuildTests {
     #expect(try snapshot(output) == snapshot(reference))
   }
 
+  /// Files go to disk while the site renders; a theme mistake found late in the build must still
+  /// leave the output, and the folder it is in, as they were.
+  @Test func aBuildThatFailsWhileRenderingLeavesTheOutputAsItWas() throws {
+    let site = try EditableSite(seed: 13)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    _ = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    let before = try snapshot(output)
+    // Every plan page is written (the theme changed) before the 404 page fails: partials loop.
+    try site.replaceLine(in: site.planFiles()[0], prefix: "title:", with: "title: Uus pealkiri")
+    let templates = site.root.appendingPathComponent("themes/default/templates")
+    try FileManager.default.createDirectory(at: templates, withIntermediateDirectories: true)
+    try site.write("{{> looping}}\n", to: templates.appendingPathComponent("404.mustache"))
+    try site.write("x{{> looping}}", to: templates.appendingPathComponent("looping.mustache"))
+    #expect {
+      try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    } throws: { error in
+      "\(error)".contains("partials nest more than 64 deep")
+    }
+    #expect(try snapshot(output) == before)
+    // A first build into a new folder that fails leaves no folder behind.
+    let fresh = site.root.appendingPathComponent("fresh")
+    #expect(throws: (any Error).self) {
+      try builder(site, output: fresh).build(now: fixedNow("2026-11-26T12:00"))
+    }
+    #expect(!FileManager.default.fileExists(atPath: fresh.path))
+    let beside = try FileManager.default.contentsOfDirectory(atPath: site.root.path)
+    #expect(beside.filter { $0.hasPrefix(".output") || $0.hasPrefix(".fresh") } == [])
+  }
+
   @Test func theCacheRoundTrips() throws {
     let site = try EditableSite(seed: 12)
     defer { site.remove() }
@@ -274,6 +304,19 @@ struct IncrementalBuildTests {
 
 @Suite("updating the output in place")
 struct OutputUpdaterTests {
+  /// What a build does with the updater: every file as it is rendered, then the commit; on a
+  /// failure, the discard.
+  func update(_ output: URL, _ files: [OutputFile]) throws -> [String: BuildCache.Stamp] {
+    let updater = OutputUpdater(output: output, known: [:])
+    do {
+      try acceptAll(files, into: updater)
+      return try updater.commit(built: files.map(\.path))
+    } catch {
+      updater.discard()
+      throw error
+    }
+  }
+
   @Test func aFailedUpdateLeavesTheOutputAsItWas() throws {
     let root = temporaryFolder()
     defer { try? FileManager.default.removeItem(at: root) }
@@ -291,7 +334,7 @@ struct OutputUpdaterTests {
       OutputFile(path: "b.html/c.html", text: "võimatu"),
     ]
     #expect(throws: (any Error).self) {
-      try OutputUpdater(output: output).update(files, known: [:])
+      try update(output, files)
     }
     #expect(try snapshot(output) == before)
     #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("d").path))
@@ -307,12 +350,13 @@ struct OutputUpdaterTests {
       OutputFile(path: "gone/index.html", text: "läheb"),
     ])
     let sameBefore = try #require(BuildCache.stamp(of: output.appendingPathComponent("same.html").path))
-    let stamps = try OutputUpdater(output: output).update(
+    let stamps = try update(
+      output,
       [
         OutputFile(path: "changed.html", text: "uus"),
         OutputFile(path: "new/index.html", text: "uus leht"),
         OutputFile(path: "same.html", text: "sama"),
-      ], known: [:])
+      ])
     #expect(
       try snapshot(output) == [
         "changed.html": Data("uus".utf8), "new/index.html": Data("uus leht".utf8),
