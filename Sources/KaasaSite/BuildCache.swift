@@ -59,10 +59,10 @@ struct BuildCache: Sendable {
   }
 
   /// The previous build's files that are still as it left them, by path.
-  func unchangedFiles(_ paths: [String], in outputFolder: URL) -> Bool {
+  func unchangedFiles(_ paths: [String], in outputFolder: String) -> Bool {
     for path in paths {
       guard let recorded = stamps[path],
-        let actual = Self.stamp(of: outputFolder.appendingPathComponent(path).path), actual == recorded
+        let actual = Self.stamp(of: outputFolder + "/" + path), actual == recorded
       else { return false }
     }
     return true

@@ -72,12 +72,14 @@ public struct SiteRenderer: Sendable {
     let base = SiteIndex(site: site, zone: zone, now: now, history: history)
     let plans = site.plans
     let previous = incremental?.previous
+    // As a path: a rebuild looks at tens of thousands of files, and URL work cost more than that.
+    let outputPath = incremental?.output.path ?? ""
     // Per plan, in parallel: its key, and its previous output when that is still valid.
     let lookups = try parallelMap(plans.indices) { i -> (key: String?, hit: BuildCache.PlanRecord?) in
       guard let incremental else { return (nil, nil) }
       let key = planKey(plans[i], facts: base.facts[plans[i].id]!, incremental)
       guard let key, let record = previous?.plans[plans[i].id], record.key == key,
-        previous?.unchangedFiles(record.files, in: incremental.output) == true
+        previous?.unchangedFiles(record.files, in: outputPath) == true
       else { return (key, nil) }
       return (key, record)
     }
@@ -90,10 +92,10 @@ public struct SiteRenderer: Sendable {
       // The fields lists show, worked out once here rather than in every list the plan is in.
       var summary = planSummary(plan, model: base)
       var output: PlanOutput
-      if let record = lookups[i].hit, let output0 = incremental?.output {
+      if let record = lookups[i].hit {
         output = PlanOutput(
           files: try record.files.map {
-            try sink.accept(OutputFile(path: $0, reusing: output0.appendingPathComponent($0).path))
+            try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0))
           },
           pieces: record.pieces, card: record.card, json: record.json)
       } else {
@@ -138,10 +140,10 @@ public struct SiteRenderer: Sendable {
           key = k.finish()
         }
         if let key, let record = previous?.jobs[job.name], record.key == key,
-          previous?.unchangedFiles(record.files, in: incremental.output) == true
+          previous?.unchangedFiles(record.files, in: outputPath) == true
         {
           let files = try record.files.map {
-            try sink.accept(OutputFile(path: $0, reusing: incremental.output.appendingPathComponent($0).path))
+            try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0))
           }
           return (key, files, true)
         }
