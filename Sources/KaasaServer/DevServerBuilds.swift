@@ -33,6 +33,8 @@ final class DevSiteBuilds: Sendable {
   private let events: DevReloadEvents
   private let onBuild: @Sendable (DevBuildResult) -> Void
   private let state = Mutex(State())
+  /// The parse and build caches, kept between builds; written to disk after each reload is out.
+  private let memory = BuildMemory()
 
   init(
     configuration: DevServerConfiguration, events: DevReloadEvents,
@@ -99,8 +101,8 @@ final class DevSiteBuilds: Sendable {
     state.withLock { $0.building = true }
     let configuration = configuration
     let (diagnostics, failure, files, seconds) = await withCheckedContinuation { c in
-      DispatchQueue.global(qos: .userInitiated).async {
-        c.resume(returning: Self.runBuild(configuration, baseURL: baseURL))
+      DispatchQueue.global(qos: .userInitiated).async { [memory] in
+        c.resume(returning: Self.runBuild(configuration, baseURL: baseURL, memory: memory))
       }
     }
     let (result, waiters) = state.withLock { s in
@@ -117,17 +119,26 @@ final class DevSiteBuilds: Sendable {
     for c in waiters { c.resume() }
     onBuild(result)
     events.publish(result.generation)
+    // The pages are out; the caches go to disk before the next build starts, so the next `kaasa
+    // serve` starts warm.
+    await withCheckedContinuation { c in
+      DispatchQueue.global(qos: .utility).async { [memory] in
+        memory.flush()
+        c.resume()
+      }
+    }
     return result
   }
 
   private static func runBuild(
-    _ configuration: DevServerConfiguration, baseURL: URL
+    _ configuration: DevServerConfiguration, baseURL: URL, memory: BuildMemory
   ) -> (diagnostics: [Diagnostic], failure: String?, files: Int, seconds: Double) {
     let start = Date()
     let builder = Builder(
       siteDirectory: configuration.siteDirectory, output: configuration.buildDirectory,
       includeDrafts: configuration.includeDrafts, baseURLOverride: baseURL,
-      cacheFolder: configuration.siteDirectory.appendingPathComponent(".kaasa-cache", isDirectory: true))
+      cacheFolder: configuration.siteDirectory.appendingPathComponent(".kaasa-cache", isDirectory: true),
+      memory: memory)
     do {
       let report = try builder.build { zone in
         try Now.resolve(option: configuration.now, environment: configuration.environment, zone: zone)

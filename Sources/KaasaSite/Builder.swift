@@ -13,11 +13,13 @@ public struct Builder: Sendable {
   public var cacheFolder: URL?
   /// Ignore what the cache holds and render everything (the cache is written afresh).
   public var clean: Bool
+  /// Caches kept in memory between the builds of one process; nil reads and writes them on disk.
+  public var memory: BuildMemory?
 
   public init(
     siteDirectory: URL, output: URL, includeDrafts: Bool = false, baseURLOverride: URL? = nil,
     history: @escaping @Sendable (Site) -> SiteHistory = { _ in .none }, cacheFolder: URL? = nil,
-    clean: Bool = false
+    clean: Bool = false, memory: BuildMemory? = nil
   ) {
     self.siteDirectory = siteDirectory
     self.output = output
@@ -26,6 +28,7 @@ public struct Builder: Sendable {
     self.history = history
     self.cacheFolder = cacheFolder
     self.clean = clean
+    self.memory = memory
   }
 
   /// The outcome of a build: its diagnostics and, when it succeeded, what it wrote.
@@ -68,14 +71,19 @@ public struct Builder: Sendable {
     }
     // Plans parsed by an earlier build are taken from the parse cache when their bytes are unchanged.
     let parseFile = write ? cacheFolder.map(ParseCache.file(in:)) : nil
-    let previousParse = parseFile.map { clean ? ParseCache() : ParseCache.load(from: $0) ?? ParseCache() }
+    let previousParse = parseFile.map {
+      clean ? ParseCache() : memory?.parse ?? ParseCache.load(from: $0) ?? ParseCache()
+    }
     let loaded = ContentLoader(
       siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse
     ).load()
-    if let parseFile, let parsed = loaded.parsed,
-      loaded.parsedPlans > 0 || parsed.entries.count != previousParse?.entries.count
-    {
-      parsed.save(to: parseFile)
+    if let parseFile, let parsed = loaded.parsed {
+      let changed = loaded.parsedPlans > 0 || parsed.entries.count != previousParse?.entries.count
+      if let memory {
+        memory.keep(parsed, save: changed ? parseFile : nil)
+      } else if changed {
+        parsed.save(to: parseFile)
+      }
     }
     phase("load and check")
     guard var site = loaded.site, !loaded.diagnostics.hasErrors else {
@@ -95,7 +103,7 @@ public struct Builder: Sendable {
     if let cacheFile {
       let key = buildKey(
         site: site, theme: theme, history: history, now: instant, digests: loaded.sourceDigests)
-      var previous = clean ? nil : BuildCache.load(from: cacheFile)
+      var previous = clean ? nil : memory?.build ?? BuildCache.load(from: cacheFile)
       if previous?.output != output.standardizedFileURL.path || previous?.buildKey != key { previous = nil }
       incremental = SiteRenderer.Incremental(
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
@@ -142,11 +150,17 @@ public struct Builder: Sendable {
       let unchanged = previous.map { cache.sameRecords(as: $0) } ?? false
       // Otherwise the old cache describes files about to be replaced: it goes first, so that a build
       // stopped half-way never leaves a cache that points at files it did not record.
-      if !unchanged { BuildCache.remove(cacheFile) }
+      if !unchanged {
+        BuildCache.remove(cacheFile)
+        memory?.forgetBuild()
+      }
       cache.stamps = try target.commit(built: rendered.files.map(\.path))
       phase("commit")
-      if !unchanged || cache.stamps != previous?.stamps {
-        if unchanged { BuildCache.remove(cacheFile) }
+      let changed = !unchanged || cache.stamps != previous?.stamps
+      if changed && unchanged { BuildCache.remove(cacheFile) }
+      if let memory {
+        memory.keep(cache, save: changed ? cacheFile : nil)
+      } else if changed {
         cache.save(to: cacheFile)
       }
       phase("cache write")

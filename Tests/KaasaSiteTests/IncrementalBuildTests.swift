@@ -150,13 +150,14 @@ struct EditableSite {
 @Suite("incremental builds")
 struct IncrementalBuildTests {
   /// The builder `kaasa build` uses: history from git and the cache, both in the site's .kaasa-cache.
-  func builder(_ site: EditableSite, output: URL, clean: Bool = false) -> Builder {
+  func builder(_ site: EditableSite, output: URL, clean: Bool = false, memory: BuildMemory? = nil) -> Builder
+  {
     let root = site.root
     let folder = root.appendingPathComponent(".kaasa-cache")
     return Builder(
       siteDirectory: root, output: output,
       history: { GitHistory.read(siteDirectory: root, site: $0, cache: folder) }, cacheFolder: folder,
-      clean: clean)
+      clean: clean, memory: memory)
   }
 
   /// A build from scratch: no build cache, history read from git without its cache.
@@ -167,10 +168,15 @@ struct IncrementalBuildTests {
       history: { GitHistory.read(siteDirectory: root, site: $0, cache: nil) })
   }
 
-  @Test(arguments: [UInt64(1), 2, 3])
-  func randomEditsGiveTheSameFilesAsACleanBuild(seed: UInt64) throws {
+  /// The last seed builds as `kaasa serve` does, with the caches kept in memory between builds.
+  @Test(arguments: zip([UInt64(1), 2, 3, 4], [false, false, false, true]))
+  func randomEditsGiveTheSameFilesAsACleanBuild(seed: UInt64, inMemory: Bool) throws {
     var site = try EditableSite(seed: seed)
     defer { site.remove() }
+    let memory = inMemory ? BuildMemory() : nil
+    func builder(_ site: EditableSite, output: URL) -> Builder {
+      self.builder(site, output: output, memory: memory)
+    }
     let incremental = site.root.appendingPathComponent("output")
     let clean = site.root.appendingPathComponent("clean")
     var now = try Now.resolve(
@@ -284,6 +290,38 @@ struct IncrementalBuildTests {
     #expect(!FileManager.default.fileExists(atPath: fresh.path))
     let beside = try FileManager.default.contentsOfDirectory(atPath: site.root.path)
     #expect(beside.filter { $0.hasPrefix(".output") || $0.hasPrefix(".fresh") } == [])
+  }
+
+  /// `kaasa serve` keeps the caches in memory and writes them after each build, so the next process
+  /// starts warm; the cache that describes files about to be replaced still goes first.
+  @Test func cachesKeptInMemoryReachTheDiskOnlyWhenFlushed() throws {
+    let site = try EditableSite(seed: 14)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let folder = site.root.appendingPathComponent(".kaasa-cache")
+    let buildCache = BuildCache.file(in: folder, output: output).path
+    let parseCache = ParseCache.file(in: folder).path
+    let memory = BuildMemory()
+    let plans = site.planFiles().count
+    _ = try builder(site, output: output, memory: memory).build(now: fixedNow("2026-11-26T12:00"))
+    #expect(!FileManager.default.fileExists(atPath: buildCache))
+    #expect(!FileManager.default.fileExists(atPath: parseCache))
+    memory.flush()
+    #expect(FileManager.default.fileExists(atPath: buildCache))
+    #expect(FileManager.default.fileExists(atPath: parseCache))
+
+    try site.replaceLine(in: site.planFiles()[0], prefix: "title:", with: "title: Uus pealkiri")
+    let edited = try builder(site, output: output, memory: memory).build(now: fixedNow("2026-11-26T12:00"))
+    #expect(edited.reusedPlans == plans - 1)
+    #expect(!FileManager.default.fileExists(atPath: buildCache), "the old cache describes replaced files")
+    memory.flush()
+
+    // A new process reads what was flushed and reuses everything.
+    let next = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    #expect(next.reusedPlans == plans)
+    let reference = site.root.appendingPathComponent("reference")
+    _ = try self.reference(site, output: reference).build(now: fixedNow("2026-11-26T12:00"))
+    #expect(try snapshot(output) == snapshot(reference))
   }
 
   @Test func theCacheRoundTrips() throws {
