@@ -1,11 +1,58 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+  private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+  import Darwin
+  private let systemWrite = Darwin.write
+#endif
+
 /// A compact binary form for what a build cache keeps between runs: little-endian integers and
 /// length-prefixed UTF-8. Much faster than JSON for the megabytes of feed text a large site has.
 public struct ByteWriter: Sendable {
   public private(set) var bytes: [UInt8] = []
+  /// When writing to a file: where each full chunk goes, so a cache of a large site is never held
+  /// in memory whole.
+  private var descriptor: Int32?
+  private static let chunk = 1 << 20
+  /// Whether a write to the file failed; the file is then incomplete.
+  public private(set) var failed = false
 
   public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+  /// A writer that sends its bytes to the open file `descriptor` a chunk at a time; `finish()`
+  /// writes the rest.
+  init(streamingTo descriptor: Int32) {
+    self.descriptor = descriptor
+    bytes.reserveCapacity(Self.chunk * 2)
+  }
+
+  /// Writes what is buffered to the file.
+  mutating func finish() {
+    guard let descriptor, !bytes.isEmpty else { return }
+    if !failed { failed = !Self.writeAll(bytes, to: descriptor) }
+    bytes.removeAll(keepingCapacity: true)
+  }
+
+  private mutating func spill() {
+    if descriptor != nil && bytes.count >= Self.chunk { finish() }
+  }
+
+  static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+    bytes.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let n = systemWrite(descriptor, raw.baseAddress! + offset, raw.count - offset)
+        if n < 0 {
+          if errno == EINTR { continue }
+          return false
+        }
+        offset += n
+      }
+      return true
+    }
+  }
 
   public mutating func put(_ n: Int64) {
     withUnsafeBytes(of: n.littleEndian) { bytes.append(contentsOf: $0) }
@@ -20,6 +67,12 @@ public struct ByteWriter: Sendable {
       put(utf8.count)
       bytes.append(contentsOf: utf8)
     }
+    spill()
+  }
+  /// Bytes as they are, without a length.
+  public mutating func put(raw: [UInt8]) {
+    bytes.append(contentsOf: raw)
+    spill()
   }
   public mutating func put(_ s: String?) {
     put(s != nil)

@@ -2,22 +2,36 @@ import Foundation
 
 /// The files of a site's cache folder (`SITE/.kaasa-cache`).
 public enum CacheFile {
-  /// Writes `bytes` to `file` atomically (a temporary file beside it, then a rename), creating the
-  /// folder with a `.gitignore` that keeps it out of commits. A failure leaves nothing behind and
-  /// only costs speed next time, so it is not reported.
+  /// Writes `bytes` to `file` atomically; see `write(to:_:)`.
   public static func write(_ bytes: [UInt8], to file: URL) {
+    write(to: file) { $0.put(raw: bytes) }
+  }
+
+  /// Writes what `encode` puts to `file` atomically (a temporary file beside it, written a chunk at
+  /// a time, then a rename), creating the folder with a `.gitignore` that keeps it out of commits.
+  /// A failure leaves nothing behind and only costs speed next time, so it is not reported.
+  public static func write(to file: URL, _ encode: (inout ByteWriter) -> Void) {
     let fm = FileManager.default
     let folder = file.deletingLastPathComponent()
     let temporary = folder.appendingPathComponent(
-      file.lastPathComponent + ".\(ProcessInfo.processInfo.processIdentifier).tmp")
+      file.lastPathComponent + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+    ).path
     do {
       try fm.createDirectory(at: folder, withIntermediateDirectories: true)
       let ignore = folder.appendingPathComponent(".gitignore")
       if !fm.fileExists(atPath: ignore.path) { try Data("*\n".utf8).write(to: ignore) }
-      try Data(bytes).write(to: temporary)
-      guard rename(temporary.path, file.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
     } catch {
-      try? fm.removeItem(at: temporary)
+      return
+    }
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { return }
+    var writer = ByteWriter(streamingTo: descriptor)
+    encode(&writer)
+    writer.finish()
+    let closed = close(descriptor) == 0
+    guard !writer.failed, closed, rename(temporary, file.path) == 0 else {
+      unlink(temporary)
+      return
     }
   }
 

@@ -36,10 +36,16 @@ public struct ParseCache: Sendable {
   }
 
   /// Writes atomically; a failure only costs speed next time.
-  public func save(to file: URL) { CacheFile.write(encode(), to: file) }
+  public func save(to file: URL) { CacheFile.write(to: file) { encode(into: &$0) } }
 
   func encode() -> [UInt8] {
     var w = ByteWriter(capacity: 1 << 20)
+    encode(into: &w)
+    return w.bytes
+  }
+
+  /// Writes the cache in the order `decode` reads it.
+  func encode(into w: inout ByteWriter) {
     w.put(Self.header)
     w.put(program)
     w.put(entries.count)
@@ -56,7 +62,6 @@ public struct ParseCache: Sendable {
         w.put(d.message)
       }
     }
-    return w.bytes
   }
 
   static func decode(_ bytes: [UInt8]) throws -> ParseCache {

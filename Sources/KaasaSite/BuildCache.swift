@@ -85,7 +85,7 @@ struct BuildCache: Sendable {
 
   /// Writes atomically beside a `.gitignore` that keeps the folder out of commits; a failure only
   /// costs speed next time.
-  func save(to file: URL) { CacheFile.write(encode(), to: file) }
+  func save(to file: URL) { CacheFile.write(to: file) { encode(into: &$0) } }
 
   static func remove(_ file: URL) {
     try? FileManager.default.removeItem(at: file)
@@ -93,6 +93,12 @@ struct BuildCache: Sendable {
 
   func encode() -> [UInt8] {
     var w = ByteWriter(capacity: 1 << 20)
+    encode(into: &w)
+    return w.bytes
+  }
+
+  /// Writes the cache in the order `decode` reads it.
+  func encode(into w: inout ByteWriter) {
     w.put(Self.header)
     w.put(output)
     w.put(buildKey)
@@ -128,7 +134,6 @@ struct BuildCache: Sendable {
       w.put(j.key)
       w.put(j.files)
     }
-    return w.bytes
   }
 
   static func decode(_ bytes: [UInt8]) throws -> BuildCache {

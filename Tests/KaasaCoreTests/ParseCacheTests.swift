@@ -76,4 +76,22 @@ struct ParseCacheTests {
     try Data(bytes).write(to: file)
     #expect(ParseCache.load(from: file) == nil)
   }
+
+  /// Caches go to disk a chunk at a time; what arrives must be exactly what `encode` makes.
+  @Test func aCacheLargerThanAChunkIsWrittenWhole() throws {
+    let s = try TestSite(files: ["content/plans/a.md": TestSite.plan()])
+    defer { s.remove() }
+    let one = try #require(ContentLoader(siteDirectory: s.root, parseCache: ParseCache()).load().parsed)
+    let entry = try #require(one.entries["content/plans/a.md"])
+    var many = ParseCache()
+    for i in 0..<6000 { many.entries["content/plans/p\(i).md"] = entry }
+    let bytes = many.encode()
+    #expect(bytes.count > 2 << 20)
+    let file = s.root.appendingPathComponent(".kaasa-cache/parsed-plans")
+    many.save(to: file)
+    #expect(try [UInt8](Data(contentsOf: file)) == bytes)
+    #expect(ParseCache.load(from: file)?.entries.count == 6000)
+    let folder = try FileManager.default.contentsOfDirectory(atPath: file.deletingLastPathComponent().path)
+    #expect(folder.sorted() == [".gitignore", "parsed-plans"])
+  }
 }
