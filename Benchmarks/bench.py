@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Times kaasa (release build) and Hugo on the same synthetic sites and prints one table.
+"""Times kaasa (release build) and Hugo on the same synthetic sites and prints one table: clean
+builds, `kaasa check`, a rebuild after editing one plan, and the same edit under `kaasa serve` and
+`hugo server`.
 
 Run through `make bench` (Benchmarks/run.sh builds the release binary first). Settings come from
 the environment:
@@ -17,11 +19,16 @@ import hashlib
 import json
 import os
 import platform
+import queue
+import re
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -157,6 +164,55 @@ class Edit:
         self.path.write_bytes(self.original)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def served_edits(cmd, first, rebuilt, edit):
+    """Starts a development server, waits for its first build (the line matching `first`), then
+    changes one plan BENCH_RUNS times and returns each rebuild's seconds as the server reports them
+    (the line matching `rebuilt`; its group is seconds, or milliseconds when the line says ms)."""
+    server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()
+    seen = []
+
+    def wait_for(pattern, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None or time.monotonic() > deadline or server.poll() is not None and lines.empty():
+                sys.exit(f"no '{pattern}' from {' '.join(cmd)}:\n{''.join(seen[-20:])}")
+            seen.append(line)
+            match = re.search(pattern, line)
+            if match:
+                value = float(match.group(1))
+                return value / 1000 if "ms" in pattern else value
+
+    try:
+        wait_for(first, 3600)
+        times = []
+        for _ in range(RUNS):
+            # Let the server settle (kaasa writes its caches after a build) before the next change.
+            time.sleep(3)
+            edit.apply()
+            times.append(wait_for(rebuilt, 600))
+        return times
+    finally:
+        edit.restore()
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def one_plan(folder):
     plans = sorted(folder.rglob("*.md"))
     return plans[len(plans) // 2]
@@ -206,6 +262,9 @@ def bench_kaasa(n, site):
         result["edit"] = rebuild
     finally:
         edit.restore()
+    serve = [str(KAASA), "serve", "--site", str(site), "--now", NOW, "--port", str(free_port())]
+    pattern = r"built \d+ files in ([\d.]+) s"
+    result["serve edit"] = served_edits(serve, pattern, pattern, Edit(one_plan(site / "content" / "plans")))
     if has_clean:
         result["note"] = "clean builds used --clean; the edit rebuild used the cache"
     return result
@@ -236,6 +295,10 @@ def bench_hugo(n, hugo):
         result["edit"] = rebuild
     finally:
         edit.restore()
+    # Hugo's server renders into memory and is told of changes by the kernel.
+    serve = ["hugo", "server", "--source", str(hugo), "--port", str(free_port()), "--disableLiveReload"]
+    result["serve edit"] = served_edits(
+        serve, r"Built in (\d+) ms", r"Total in (\d+) ms", Edit(one_plan(hugo / "content" / "plans")))
     return result
 
 
@@ -252,19 +315,19 @@ def table(rows, machine_info):
     lines.append(f"  {'now:':24} {NOW}; seed {SEED}")
     lines.append("")
     head = ["plans", "tool", "clean build s", "plans/s", "CPU s", "peak MiB", "check s", "cached check s",
-            "edit+rebuild s", "files", "output MiB"]
+            "edit+rebuild s", "serve edit s", "files", "output MiB"]
     body = []
     for n, name, r in rows:
         if name == "ratio":
             body.append([f"{n:,}", "kaasa/hugo", f"{r['clean']:.2f}x", "", f"{r['cpu']:.2f}x",
-                         f"{r['rss']:.2f}x", "", "", f"{r['edit']:.2f}x", "", ""])
+                         f"{r['rss']:.2f}x", "", "", f"{r['edit']:.2f}x", f"{r['serve edit']:.2f}x", "", ""])
             continue
         c = median(r["clean"])
         body.append([
             f"{n:,}", name, fmt(c), f"{n / c:,.0f}", fmt(median(r["cpu"])), f"{r['rss']:.0f}",
             fmt(median(r["check cold"])) if "check cold" in r else "-",
             fmt(median(r["check"])) if "check" in r else "-",
-            fmt(median(r["edit"])), f"{r['files']:,}", f"{r['mb']:.0f}",
+            fmt(median(r["edit"])), fmt(median(r["serve edit"])), f"{r['files']:,}", f"{r['mb']:.0f}",
         ])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths)))
@@ -275,12 +338,14 @@ def table(rows, machine_info):
     lines.append("")
     lines.append("clean build: output (and cache) removed first; edit+rebuild: one plan's body changed, then a")
     lines.append("plain second build; check: `kaasa check` without, cached check with the parse cache the builds")
-    lines.append("left (Hugo has no check); CPU s: user + system time of a clean")
+    lines.append("left (Hugo has no check); serve edit: the rebuild after one plan's body changed, as `kaasa serve`")
+    lines.append("and `hugo server` report it (kaasa polls for changes every 0.4 s and waits 0.2 s for them to settle;")
+    lines.append("Hugo hears of them from the kernel and renders into memory); CPU s: user + system time of a clean")
     lines.append("build, which a busy machine disturbs less than the wall time. Runs, in seconds:")
     for n, name, r in rows:
         if name == "ratio":
             continue
-        runs = ", ".join(f"{k} " + " ".join(fmt(x) for x in r[k]) for k in ["clean", "check cold", "check", "edit"] if k in r)
+        runs = ", ".join(f"{k} " + " ".join(fmt(x) for x in r[k]) for k in ["clean", "check cold", "check", "edit", "serve edit"] if k in r)
         lines.append(f"  {n:>7,} {name:5}  {runs}{'  (' + r['note'] + ')' if 'note' in r else ''}")
     return "\n".join(lines) + "\n"
 
@@ -305,19 +370,22 @@ def main():
         raw["sizes"][n] = {"kaasa": k}
         say(f"  clean {fmt(median(k['clean']))} s, check {fmt(median(k['check cold']))} s "
             f"(cached {fmt(median(k['check']))} s), "
-            f"edit+rebuild {fmt(median(k['edit']))} s, peak {k['rss']:.0f} MiB")
+            f"edit+rebuild {fmt(median(k['edit']))} s, serve edit {fmt(median(k['serve edit']))} s, "
+            f"peak {k['rss']:.0f} MiB")
         if hugo_builds(n):
             say(f"{n:,} plans: hugo ...")
             h = bench_hugo(n, hugo)
             rows.append((n, "hugo", h))
             raw["sizes"][n]["hugo"] = h
             say(f"  clean {fmt(median(h['clean']))} s, edit+rebuild {fmt(median(h['edit']))} s, "
+                f"serve edit {fmt(median(h['serve edit']))} s, "
                 f"peak {h['rss']:.0f} MiB")
             rows.append((n, "ratio", {
                 "clean": median(k["clean"]) / median(h["clean"]),
                 "rss": k["rss"] / h["rss"],
                 "cpu": median(k["cpu"]) / median(h["cpu"]),
                 "edit": median(k["edit"]) / median(h["edit"]),
+                "serve edit": median(k["serve edit"]) / median(h["serve edit"]),
             }))
     text = table(rows, info)
     say("")
