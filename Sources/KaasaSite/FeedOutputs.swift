@@ -63,7 +63,8 @@ extension SiteRenderer {
       name: name, description: site.settings.description,
       productID: "-//Kaasa//Kaasa 1.0//\(site.settings.language.rawValue.uppercased())",
       timeZone: zone, refreshInterval: 12, language: site.settings.language.rawValue, events: [])
-    return OutputFile(path: path, text: ICalendarWriter.render(calendar, prepared: events.map(\.prepared)))
+    return OutputFile(
+      path: path, parts: ICalendarWriter.renderParts(calendar, prepared: events.map(\.prepared)))
   }
 
   /// One event per timeline entry, past and future, and one for the feedback window.

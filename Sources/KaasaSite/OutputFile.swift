@@ -8,6 +8,8 @@ public struct OutputFile: Sendable, Hashable {
 
   public enum Content: Sendable, Hashable {
     case bytes(Data)
+    /// Text written piece after piece: large calendars, whose events are shared with other files.
+    case parts([String])
     /// A file copied as it is (content/files); the writer copies it, so large documents are never held in memory.
     case copy(from: String)
     /// The same file of the previous build, unchanged: the writer hard-links it into the new output.
@@ -24,6 +26,11 @@ public struct OutputFile: Sendable, Hashable {
   public init(path: String, text: String) {
     self.path = path
     self.content = .bytes(Data(text.utf8))
+  }
+
+  public init(path: String, parts: [String]) {
+    self.path = path
+    self.content = .parts(parts)
   }
 
   public init(path: String, copyOf source: String) {
@@ -44,8 +51,11 @@ public struct OutputFile: Sendable, Hashable {
   }
 
   public var text: String? {
-    if case .bytes(let d) = content { return String(decoding: d, as: UTF8.self) }
-    return nil
+    switch content {
+    case .bytes(let d): return String(decoding: d, as: UTF8.self)
+    case .parts(let parts): return parts.joined()
+    default: return nil
+    }
   }
 }
 

@@ -31,16 +31,35 @@ enum FileError: Error, CustomStringConvertible {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FileError.write(path, errno) }
     defer { close(fd) }
-    try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-      var offset = 0
-      while offset < raw.count {
-        let n = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
-        if n < 0 {
-          if errno == EINTR { continue }
-          throw FileError.write(path, errno)
-        }
-        offset += n
+    try data.withUnsafeBytes { try writeAll(fd, $0, path) }
+  }
+
+  /// Writes `parts` one after the other, gathered into chunks of about a megabyte.
+  static func writeFile(_ path: String, parts: [String]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw FileError.write(path, errno) }
+    defer { close(fd) }
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 20)
+    for var part in parts {
+      part.withUTF8 { buffer.append(contentsOf: $0) }
+      if buffer.count >= 1 << 20 {
+        try buffer.withUnsafeBytes { try writeAll(fd, $0, path) }
+        buffer.removeAll(keepingCapacity: true)
       }
+    }
+    try buffer.withUnsafeBytes { try writeAll(fd, $0, path) }
+  }
+
+  private static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, _ path: String) throws {
+    var offset = 0
+    while offset < raw.count {
+      let n = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw FileError.write(path, errno)
+      }
+      offset += n
     }
   }
 }
@@ -93,6 +112,8 @@ final class StagedOutput: OutputSink {
       switch file.content {
       case .bytes(let data):
         try FileError.writeFile(target, data)
+      case .parts(let parts):
+        try FileError.writeFile(target, parts: parts)
       case .copy(let source):
         try FileManager.default.copyItem(atPath: source, toPath: target)
       case .previous(let source):
@@ -255,6 +276,11 @@ final class OutputUpdater: OutputSink {
         state.withLock { $0.stamps[file.path] = stamp }
         return
       }
+    case .parts(let parts):
+      if there, let stamp = Self.same(parts, at: target) {
+        state.withLock { $0.stamps[file.path] = stamp }
+        return
+      }
     case .copy(let source):
       if there, let data = FileManager.default.contents(atPath: source),
         let stamp = Self.same(data, at: target)
@@ -272,6 +298,8 @@ final class OutputUpdater: OutputSink {
     switch file.content {
     case .bytes(let data):
       try FileError.writeFile(temporary, data)
+    case .parts(let parts):
+      try FileError.writeFile(temporary, parts: parts)
     case .copy(let source):
       try? FileManager.default.removeItem(atPath: temporary)
       try FileManager.default.copyItem(atPath: source, toPath: temporary)
@@ -332,6 +360,26 @@ final class OutputUpdater: OutputSink {
     let (pending, made) = state.withLock { ($0.pending, $0.madeDirectories) }
     for p in pending { unlink(p.temporary) }
     for d in made.reversed() { rmdir(d) }
+  }
+
+  /// The stamp of the file at `path` when it holds exactly `parts`, one after the other.
+  static func same(_ parts: [String], at path: String) -> BuildCache.Stamp? {
+    let size = parts.reduce(0) { $0 + $1.utf8.count }
+    guard let stamp = BuildCache.stamp(of: path), stamp.size == Int64(size),
+      let current = FileManager.default.contents(atPath: path), current.count == size
+    else { return nil }
+    let equal = current.withUnsafeBytes { (file: UnsafeRawBufferPointer) -> Bool in
+      var offset = 0
+      for var part in parts {
+        let matches = part.withUTF8 { utf8 in
+          utf8.isEmpty || memcmp(file.baseAddress! + offset, utf8.baseAddress!, utf8.count) == 0
+        }
+        guard matches else { return false }
+        offset += part.utf8.count
+      }
+      return true
+    }
+    return equal ? stamp : nil
   }
 
   /// The stamp of the file at `path` when it holds exactly `data`.
