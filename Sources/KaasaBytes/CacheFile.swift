@@ -1,5 +1,13 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+  private let systemRead = Glibc.read
+#elseif canImport(Darwin)
+  import Darwin
+  private let systemRead = Darwin.read
+#endif
+
 /// The files of a site's cache folder (`SITE/.kaasa-cache`).
 public enum CacheFile {
   /// Writes `bytes` to `file` atomically; see `write(to:_:)`.
@@ -33,6 +41,30 @@ public enum CacheFile {
       unlink(temporary)
       return
     }
+  }
+
+  /// The bytes of `file`, read straight into an array (through `Data` a cache of a large site was
+  /// in memory twice while it was decoded); nil when it cannot be read.
+  public static func read(_ file: URL) -> [UInt8]? {
+    let descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { return nil }
+    let size = Int(info.st_size)
+    var complete = true
+    let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+      var offset = 0
+      while offset < size {
+        let n = systemRead(descriptor, buffer.baseAddress! + offset, size - offset)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { break }
+        offset += n
+      }
+      complete = offset == size
+      count = offset
+    }
+    return complete ? bytes : nil
   }
 
   /// Identifies the running kaasa binary (size and modification time of the executable): what one

@@ -29,8 +29,8 @@ public struct ParseCache: Sendable {
 
   /// The cache in `file`, or nil if there is none, it is damaged, or another kaasa wrote it.
   public static func load(from file: URL) -> ParseCache? {
-    guard let data = FileManager.default.contents(atPath: file.path),
-      let cache = try? decode([UInt8](data)), cache.program == CacheFile.program
+    guard let bytes = CacheFile.read(file), let cache = try? decode(bytes),
+      cache.program == CacheFile.program
     else { return nil }
     return cache
   }

@@ -79,8 +79,8 @@ struct BuildCache: Sendable {
   // MARK: Storage
 
   static func load(from file: URL) -> BuildCache? {
-    guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
-    return try? decode([UInt8](data))
+    guard let bytes = CacheFile.read(file) else { return nil }
+    return try? decode(bytes)
   }
 
   /// Writes atomically beside a `.gitignore` that keeps the folder out of commits; a failure only

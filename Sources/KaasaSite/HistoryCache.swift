@@ -12,8 +12,8 @@ enum HistoryCache {
   static func file(in folder: URL) -> URL { folder.appendingPathComponent("history") }
 
   static func load(from folder: URL) -> CommittedHistory? {
-    guard let data = FileManager.default.contents(atPath: file(in: folder).path) else { return nil }
-    return decode([UInt8](data))
+    guard let bytes = CacheFile.read(file(in: folder)) else { return nil }
+    return decode(bytes)
   }
 
   /// Writes the cache beside a `.gitignore` that keeps it out of commits; failures only cost speed.
