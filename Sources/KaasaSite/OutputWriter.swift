@@ -349,7 +349,9 @@ final class OutputUpdater: OutputSink {
       var dir = parentPath(path)
       while !dir.isEmpty && kept.insert(dir).inserted { dir = parentPath(dir) }
     }
-    for dir in existingDirectories.sorted(by: { $0.count > $1.count }) where !kept.contains(dir) {
+    // Deepest first, so a folder is empty by the time it is reached.
+    let emptied = existingDirectories.filter { !kept.contains($0) }
+    for dir in emptied.sorted(by: { $0.utf8.count > $1.utf8.count }) {
       rmdir(base + "/" + dir)
     }
     return stamps
