@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import KaasaCore
@@ -342,6 +343,26 @@ struct IncrementalBuildTests {
 
 @Suite("updating the output in place")
 struct OutputUpdaterTests {
+  /// Hands `files` to `sink` on all cores, as the renderer does; the first error is rethrown.
+  func acceptAll(_ files: [OutputFile], into sink: some OutputSink) throws {
+    let failure = Mutex<(any Error)?>(nil)
+    DispatchQueue.concurrentPerform(iterations: files.count) { i in
+      do {
+        _ = try sink.accept(files[i])
+      } catch {
+        failure.withLock { $0 = $0 ?? error }
+      }
+    }
+    if let error = failure.withLock({ $0 }) { throw error }
+  }
+
+  /// A first build of `files`: a new folder swapped in for the output.
+  func write(_ output: URL, _ files: [OutputFile]) throws {
+    let staged = try StagedOutput(output: output, stamps: false)
+    try acceptAll(files, into: staged)
+    try staged.commit()
+  }
+
   /// What a build does with the updater: every file as it is rendered, then the commit; on a
   /// failure, the discard.
   func update(_ output: URL, _ files: [OutputFile]) throws -> [String: BuildCache.Stamp] {
@@ -359,10 +380,12 @@ struct OutputUpdaterTests {
     let root = temporaryFolder()
     defer { try? FileManager.default.removeItem(at: root) }
     let output = root.appendingPathComponent("output")
-    try OutputWriter(output: output).write([
-      OutputFile(path: "a/index.html", text: "vana a"),
-      OutputFile(path: "b.html", text: "vana b"),
-    ])
+    try write(
+      output,
+      [
+        OutputFile(path: "a/index.html", text: "vana a"),
+        OutputFile(path: "b.html", text: "vana b"),
+      ])
     let before = try snapshot(output)
     // "b.html/c.html" cannot be written under the file b.html: the update must fail after it has
     // already written the new a/index.html and made the new folder d/.
@@ -382,13 +405,15 @@ struct OutputUpdaterTests {
     let root = temporaryFolder()
     defer { try? FileManager.default.removeItem(at: root) }
     let output = root.appendingPathComponent("output")
-    try OutputWriter(output: output).write([
-      OutputFile(path: "same.html", text: "sama"),
-      OutputFile(path: "changed.html", text: "vana"),
-      OutputFile(path: "gone/index.html", text: "läheb"),
-      OutputFile(path: "same.ics", parts: ["BEGIN", "", ":ÕUN\r\n"]),
-      OutputFile(path: "changed.ics", parts: ["BEGIN", ":ÕUN\r\n"]),
-    ])
+    try write(
+      output,
+      [
+        OutputFile(path: "same.html", text: "sama"),
+        OutputFile(path: "changed.html", text: "vana"),
+        OutputFile(path: "gone/index.html", text: "läheb"),
+        OutputFile(path: "same.ics", parts: ["BEGIN", "", ":ÕUN\r\n"]),
+        OutputFile(path: "changed.ics", parts: ["BEGIN", ":ÕUN\r\n"]),
+      ])
     #expect(try Data(contentsOf: output.appendingPathComponent("same.ics")) == Data("BEGIN:ÕUN\r\n".utf8))
     let sameBefore = try #require(BuildCache.stamp(of: output.appendingPathComponent("same.html").path))
     let partsBefore = try #require(BuildCache.stamp(of: output.appendingPathComponent("same.ics").path))

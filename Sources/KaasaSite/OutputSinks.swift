@@ -16,6 +16,27 @@ func parentPath(_ path: String) -> String {
   return String(path[..<slash])
 }
 
+/// Makes the folders of the `/`-separated `path` under `base` that `known` does not list yet, parents
+/// first, and adds them to it; returns the full paths of the folders it made.
+func makeParentFolders(of path: String, under base: String, known: inout Set<String>) throws(FileError)
+  -> [String]
+{
+  var missing: [String] = []
+  var dir = parentPath(path)
+  while !dir.isEmpty && !known.contains(dir) {
+    missing.append(dir)
+    dir = parentPath(dir)
+  }
+  var made: [String] = []
+  for d in missing.reversed() {
+    let full = base + "/" + d
+    guard mkdir(full, 0o755) == 0 || errno == EEXIST else { throw FileError.write(full, errno) }
+    known.insert(d)
+    made.append(full)
+  }
+  return made
+}
+
 /// Writing files with plain system calls: Foundation's `createFile` writes to a temporary file and
 /// renames it, which doubles the work for the tens of thousands of files of a site.
 enum FileError: Error, CustomStringConvertible {
@@ -135,21 +156,10 @@ final class StagedOutput: OutputSink {
     return .written(file.path)
   }
 
-  /// The folders of `path` that are not there yet, parents first.
   private func makeFolders(for path: String) throws {
     let staging = staging
     try state.withLock { s throws(FileError) in
-      var missing: [String] = []
-      var dir = parentPath(path)
-      while !dir.isEmpty && !s.folders.contains(dir) {
-        missing.append(dir)
-        dir = parentPath(dir)
-      }
-      for d in missing.reversed() {
-        let full = staging + "/" + d
-        guard mkdir(full, 0o755) == 0 || errno == EEXIST else { throw FileError.write(full, errno) }
-        s.folders.insert(d)
-      }
+      _ = try makeParentFolders(of: path, under: staging, known: &s.folders)
     }
   }
 
@@ -185,39 +195,6 @@ final class StagedOutput: OutputSink {
   func discard() {
     try? FileManager.default.removeItem(atPath: staging)
   }
-}
-
-/// Writing a whole list of files at once through `StagedOutput`.
-public struct OutputWriter: Sendable {
-  public var output: URL
-
-  public init(output: URL) {
-    self.output = output.standardizedFileURL
-  }
-
-  public func write(_ files: [OutputFile]) throws {
-    let staged = try StagedOutput(output: output, stamps: false)
-    do {
-      try acceptAll(files, into: staged)
-      try staged.commit()
-    } catch {
-      staged.discard()
-      throw error
-    }
-  }
-}
-
-/// Hands `files` to `sink` on all cores; the first error is rethrown.
-func acceptAll(_ files: [OutputFile], into sink: some OutputSink) throws {
-  let failure = Mutex<(any Error)?>(nil)
-  DispatchQueue.concurrentPerform(iterations: files.count) { i in
-    do {
-      _ = try sink.accept(files[i])
-    } catch {
-      failure.withLock { $0 = $0 ?? error }
-    }
-  }
-  if let error = failure.withLock({ $0 }) { throw error }
 }
 
 /// Brings an existing output folder up to date in place, for incremental builds: only files whose
@@ -316,18 +293,7 @@ final class OutputUpdater: OutputSink {
   private func makeFolders(for path: String) throws {
     let base = base
     try state.withLock { s throws(FileError) in
-      var missing: [String] = []
-      var dir = parentPath(path)
-      while !dir.isEmpty && !s.directories.contains(dir) {
-        missing.append(dir)
-        dir = parentPath(dir)
-      }
-      for d in missing.reversed() {
-        let full = base + "/" + d
-        guard mkdir(full, 0o755) == 0 || errno == EEXIST else { throw FileError.write(full, errno) }
-        s.directories.insert(d)
-        s.madeDirectories.append(full)
-      }
+      s.madeDirectories += try makeParentFolders(of: path, under: base, known: &s.directories)
     }
   }
 
