@@ -139,6 +139,11 @@ public enum RSSWriter {
       }
       return String(decoding: out, as: UTF8.self)
     }
+    return escapeScalars(text)
+  }
+
+  /// `escape` scalar by scalar, for any text: the bytes above are the same for text without 0xEF.
+  static func escapeScalars(_ text: String) -> String {
     var out = ""
     out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
     for scalar in text.unicodeScalars {

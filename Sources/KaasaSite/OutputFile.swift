@@ -45,9 +45,12 @@ public struct OutputFile: Sendable, Hashable {
 
   /// What a build keeps of a file once it is on disk.
   static func written(_ path: String) -> OutputFile {
-    var file = OutputFile(path: path, bytes: Data())
-    file.content = .written
-    return file
+    OutputFile(path: path, content: .written)
+  }
+
+  private init(path: String, content: Content) {
+    self.path = path
+    self.content = content
   }
 
   public var text: String? {
