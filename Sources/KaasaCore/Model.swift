@@ -262,29 +262,150 @@ extension TimelineEntry {
 }
 
 /// A plan: one Markdown file under `content/plans/`.
+///
+/// A value like any other, kept in one shared box that is copied only when a copy is changed: lists,
+/// feeds and calendars pass tens of thousands of plans around, and copying a reference is cheaper
+/// than copying twenty strings and arrays.
 public struct Plan: Sendable {
-  public var id: String
+  private final class Storage: @unchecked Sendable {
+    var id: String
+    var file: String
+    var title: String
+    var summary: String
+    var municipality: Located<String>
+    var villages: [Located<String>]
+    var type: PlanType
+    var tags: [String]
+    var statusOverride: Stage?
+    var budget: Budget?
+    var contact: Contact?
+    var location: PlanLocation?
+    var feedback: FeedbackWindow?
+    var documents: [PlanDocument]
+    var timeline: [TimelineEntry]
+    var draft: Bool
+    var body: String
+    var bodyLine: Int
+
+    init(
+      id: String, file: String, title: String, summary: String, municipality: Located<String>,
+      villages: [Located<String>], type: PlanType, tags: [String], statusOverride: Stage?, budget: Budget?,
+      contact: Contact?, location: PlanLocation?, feedback: FeedbackWindow?, documents: [PlanDocument],
+      timeline: [TimelineEntry], draft: Bool, body: String, bodyLine: Int
+    ) {
+      self.id = id
+      self.file = file
+      self.title = title
+      self.summary = summary
+      self.municipality = municipality
+      self.villages = villages
+      self.type = type
+      self.tags = tags
+      self.statusOverride = statusOverride
+      self.budget = budget
+      self.contact = contact
+      self.location = location
+      self.feedback = feedback
+      self.documents = documents
+      self.timeline = timeline
+      self.draft = draft
+      self.body = body
+      self.bodyLine = bodyLine
+    }
+
+    func copy() -> Storage {
+      Storage(
+        id: id, file: file, title: title, summary: summary, municipality: municipality, villages: villages,
+        type: type, tags: tags, statusOverride: statusOverride, budget: budget, contact: contact,
+        location: location, feedback: feedback, documents: documents, timeline: timeline, draft: draft,
+        body: body, bodyLine: bodyLine)
+    }
+  }
+
+  // Shared by copies until one of them changes; only ever changed when held by one plan alone.
+  private var storage: Storage
+
+  private mutating func unique() -> Storage {
+    if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    return storage
+  }
+
+  public var id: String {
+    get { storage.id }
+    set { unique().id = newValue }
+  }
   /// Path relative to the site folder.
-  public var file: String
-  public var title: String
-  public var summary: String
-  public var municipality: Located<String>
+  public var file: String {
+    get { storage.file }
+    set { unique().file = newValue }
+  }
+  public var title: String {
+    get { storage.title }
+    set { unique().title = newValue }
+  }
+  public var summary: String {
+    get { storage.summary }
+    set { unique().summary = newValue }
+  }
+  public var municipality: Located<String> {
+    get { storage.municipality }
+    set { unique().municipality = newValue }
+  }
   /// Empty means the whole municipality.
-  public var villages: [Located<String>]
-  public var type: PlanType
-  public var tags: [String]
-  public var statusOverride: Stage?
-  public var budget: Budget?
-  public var contact: Contact?
-  public var location: PlanLocation?
-  public var feedback: FeedbackWindow?
-  public var documents: [PlanDocument]
-  public var timeline: [TimelineEntry]
-  public var draft: Bool
+  public var villages: [Located<String>] {
+    get { storage.villages }
+    set { unique().villages = newValue }
+  }
+  public var type: PlanType {
+    get { storage.type }
+    set { unique().type = newValue }
+  }
+  public var tags: [String] {
+    get { storage.tags }
+    set { unique().tags = newValue }
+  }
+  public var statusOverride: Stage? {
+    get { storage.statusOverride }
+    set { unique().statusOverride = newValue }
+  }
+  public var budget: Budget? {
+    get { storage.budget }
+    set { unique().budget = newValue }
+  }
+  public var contact: Contact? {
+    get { storage.contact }
+    set { unique().contact = newValue }
+  }
+  public var location: PlanLocation? {
+    get { storage.location }
+    set { unique().location = newValue }
+  }
+  public var feedback: FeedbackWindow? {
+    get { storage.feedback }
+    set { unique().feedback = newValue }
+  }
+  public var documents: [PlanDocument] {
+    get { storage.documents }
+    set { unique().documents = newValue }
+  }
+  public var timeline: [TimelineEntry] {
+    get { storage.timeline }
+    set { unique().timeline = newValue }
+  }
+  public var draft: Bool {
+    get { storage.draft }
+    set { unique().draft = newValue }
+  }
   /// The Markdown after the front matter.
-  public var body: String
+  public var body: String {
+    get { storage.body }
+    set { unique().body = newValue }
+  }
   /// The file line on which the body begins.
-  public var bodyLine: Int
+  public var bodyLine: Int {
+    get { storage.bodyLine }
+    set { unique().bodyLine = newValue }
+  }
 
   public init(
     id: String, file: String, title: String, summary: String, municipality: Located<String>,
@@ -293,24 +414,11 @@ public struct Plan: Sendable {
     feedback: FeedbackWindow? = nil, documents: [PlanDocument] = [], timeline: [TimelineEntry],
     draft: Bool = false, body: String = "", bodyLine: Int = 1
   ) {
-    self.id = id
-    self.file = file
-    self.title = title
-    self.summary = summary
-    self.municipality = municipality
-    self.villages = villages
-    self.type = type
-    self.tags = tags
-    self.statusOverride = statusOverride
-    self.budget = budget
-    self.contact = contact
-    self.location = location
-    self.feedback = feedback
-    self.documents = documents
-    self.timeline = timeline
-    self.draft = draft
-    self.body = body
-    self.bodyLine = bodyLine
+    storage = Storage(
+      id: id, file: file, title: title, summary: summary, municipality: municipality, villages: villages,
+      type: type, tags: tags, statusOverride: statusOverride, budget: budget, contact: contact,
+      location: location, feedback: feedback, documents: documents, timeline: timeline, draft: draft,
+      body: body, bodyLine: bodyLine)
   }
 
   public var municipalityID: String { municipality.value }
