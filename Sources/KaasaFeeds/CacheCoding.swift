@@ -24,7 +24,7 @@ extension PreparedEvent {
     w.put(text)
   }
 
-  public init(from r: inout ByteReader) throws {
+  public convenience init(from r: inout ByteReader) throws {
     let event = try CalendarEvent(from: &r)
     guard let zone = Self.zone(try r.string()) else { throw ByteReader.Damaged() }
     let rules = try r.bool() ? try TimeZoneRules(from: &r) : nil

@@ -91,16 +91,33 @@ public struct CalendarEvent: Sendable, Equatable {
   }
 }
 
-/// Writes an `ICalendar` as an RFC 5545 text, byte-identical for identical input.
 /// An event rendered ahead of time by `ICalendarWriter.prepare`, to be placed in calendars.
-public struct PreparedEvent: Sendable, Equatable {
+///
+/// A class: every event is in four or more calendars, which gather and sort tens of thousands of
+/// them, and copying one reference is cheaper than copying a dozen strings.
+public final class PreparedEvent: Sendable, Equatable {
   public let event: CalendarEvent
   let zone: TimeZone
   let rules: TimeZoneRules?
   let language: String
   let text: String
+
+  init(event: CalendarEvent, zone: TimeZone, rules: TimeZoneRules?, language: String, text: String) {
+    self.event = event
+    self.zone = zone
+    self.rules = rules
+    self.language = language
+    self.text = text
+  }
+
+  public static func == (a: PreparedEvent, b: PreparedEvent) -> Bool {
+    a === b
+      || a.event == b.event && a.zone == b.zone && a.rules == b.rules && a.language == b.language
+        && a.text == b.text
+  }
 }
 
+/// Writes an `ICalendar` as an RFC 5545 text, byte-identical for identical input.
 public enum ICalendarWriter {
   /// The whole calendar, with CRLF line ends and lines folded at 75 octets.
   ///
@@ -273,11 +290,17 @@ enum ICalendarText {
     for byte in text.utf8 {
       defer { afterCR = byte == 0x0D }
       switch byte {
-      case 0x5C: out += [0x5C, 0x5C]
-      case 0x3B: out += [0x5C, 0x3B]
-      case 0x2C: out += [0x5C, 0x2C]
-      case 0x0D: out += [0x5C, 0x6E]
-      case 0x0A: if !afterCR { out += [0x5C, 0x6E] }
+      case 0x5C, 0x3B, 0x2C:
+        out.append(0x5C)
+        out.append(byte)
+      case 0x0D:
+        out.append(0x5C)
+        out.append(0x6E)
+      case 0x0A:
+        if !afterCR {
+          out.append(0x5C)
+          out.append(0x6E)
+        }
       case 0x09: out.append(byte)
       case 0..<0x20, 0x7F: continue
       default: out.append(byte)
@@ -349,6 +372,7 @@ enum ICalendarText {
       out.reserveCapacity(bytes.count + bytes.count / 24 * 3 + 3)
       var used = 0
       var i = 0
+      var runStart = 0
       while i < bytes.count {
         let lead = bytes[i]
         let octets: Int
@@ -375,13 +399,18 @@ enum ICalendarText {
           return nil
         }
         if used + octets > limit {
-          out.append(contentsOf: [0x0D, 0x0A, 0x20])
+          // The bytes since the last break go out in one piece, then the break.
+          out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+          out.append(0x0D)
+          out.append(0x0A)
+          out.append(0x20)
+          runStart = i
           used = 1
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<i + octets]))
         used += octets
         i += octets
       }
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
       return String(decoding: out, as: UTF8.self)
     }
   }

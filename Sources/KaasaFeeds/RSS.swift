@@ -127,11 +127,11 @@ public enum RSSWriter {
       out.reserveCapacity(text.utf8.count + 16)
       for byte in text.utf8 {
         switch byte {
-        case 0x26: out += Array("&amp;".utf8)
-        case 0x3C: out += Array("&lt;".utf8)
-        case 0x3E: out += Array("&gt;".utf8)
-        case 0x22: out += Array("&quot;".utf8)
-        case 0x27: out += Array("&apos;".utf8)
+        case 0x26: out.append(contentsOf: "&amp;".utf8)
+        case 0x3C: out.append(contentsOf: "&lt;".utf8)
+        case 0x3E: out.append(contentsOf: "&gt;".utf8)
+        case 0x22: out.append(contentsOf: "&quot;".utf8)
+        case 0x27: out.append(contentsOf: "&apos;".utf8)
         case 0x09, 0x0A, 0x0D: out.append(byte)
         case 0..<0x20: continue
         default: out.append(byte)
