@@ -59,23 +59,30 @@ extension SiteRenderer {
     let horizon = now.addingTimeInterval(TimeInterval(Self.upcomingDays * 86_400))
     // Entries are chosen first and only the chosen ones get a template context: a large site has
     // tens of thousands of entries and shows a few hundred.
-    typealias Candidate = (start: Date, key: String, plan: Plan, entry: TimelineEntry)
+    // Candidates name their plan and entry by position: sorting tens of thousands of copies of
+    // plans cost more than the rest of the page.
+    typealias Candidate = (start: Date, key: String, plan: Int, entry: Int)
     var upcoming: [Candidate] = []
     var latest: [Candidate] = []
-    for plan in site.plans {
+    let plans = site.plans
+    for (p, plan) in plans.enumerated() {
       let facts = model.facts[plan.id]!
-      for (e, start) in zip(facts.ordered, facts.starts) {
-        if start > now && start <= horizon { upcoming.append((start, "\(plan.id)/\(e.key)", plan, e)) }
-        if start <= now { latest.append((start, "\(plan.id)/\(e.key)", plan, e)) }
+      for (e, start) in facts.starts.enumerated() {
+        if start > now && start <= horizon {
+          upcoming.append((start, "\(plan.id)/\(facts.ordered[e].key)", p, e))
+        }
+        if start <= now { latest.append((start, "\(plan.id)/\(facts.ordered[e].key)", p, e)) }
       }
     }
     upcoming.sort { $0.start != $1.start ? $0.start < $1.start : $0.key < $1.key }
     latest.sort { $0.start != $1.start ? $0.start > $1.start : $0.key < $1.key }
     func item(_ c: Candidate) -> [String: Any] {
-      var item = entryContext(c.entry, start: c.start)
-      item["plan"] = ["title": c.plan.title, "url": urls.link(SiteURLs.plan(c.plan.id))]
-      item["link"] = urls.link(SiteURLs.plan(c.plan.id)) + "#e-\(c.entry.key)"
-      item["municipality"] = site.municipality(c.plan.municipalityID)?.name ?? ""
+      let plan = plans[c.plan]
+      let entry = model.facts[plan.id]!.ordered[c.entry]
+      var item = entryContext(entry, start: c.start)
+      item["plan"] = ["title": plan.title, "url": urls.link(SiteURLs.plan(plan.id))]
+      item["link"] = urls.link(SiteURLs.plan(plan.id)) + "#e-\(entry.key)"
+      item["municipality"] = site.municipality(plan.municipalityID)?.name ?? ""
       return item
     }
     let context: [String: Any] = [
