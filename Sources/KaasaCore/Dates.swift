@@ -51,10 +51,21 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
   /// The local day of `instant` in `zone`.
   public init(_ instant: Date, in zone: TimeZone) {
-    var cal = Calendar(identifier: .gregorian)
-    cal.timeZone = zone
-    let c = cal.dateComponents([.year, .month, .day], from: instant)
-    self.init(year: c.year!, month: c.month!, day: c.day!)
+    self = LocalDateTime(instant, in: zone).date
+  }
+
+  /// The day `days` after 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
+  /// civil_from_days).
+  public init(daysSince1970 days: Int) {
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    self.init(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
   }
 }
 
@@ -74,6 +85,20 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, Codable {
 
   public static func < (a: LocalDateTime, b: LocalDateTime) -> Bool {
     (a.date, a.hour, a.minute, a.second) < (b.date, b.hour, b.minute, b.second)
+  }
+
+  /// The wall time of `instant` in `zone` (whole seconds), by arithmetic on the zone's offset at
+  /// that instant: a Gregorian calendar per call cost more than the rest of a list item.
+  public init(_ instant: Date, in zone: TimeZone) {
+    let local = Int(instant.timeIntervalSince1970.rounded(.down)) + zone.secondsFromGMT(for: instant)
+    var days = local / 86_400
+    var rest = local % 86_400
+    if rest < 0 {
+      rest += 86_400
+      days -= 1
+    }
+    self.init(
+      date: LocalDate(daysSince1970: days), hour: rest / 3600, minute: rest % 3600 / 60, second: rest % 60)
   }
 
   /// The instant this wall time names in `zone`; in a gap of a DST change it moves forward.

@@ -213,14 +213,7 @@ extension SiteRenderer {
     }
   }
 
-  func localDateTime(_ instant: Date) -> LocalDateTime {
-    var cal = Calendar(identifier: .gregorian)
-    cal.timeZone = zone
-    let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: instant)
-    return LocalDateTime(
-      date: LocalDate(year: c.year!, month: c.month!, day: c.day!), hour: c.hour!, minute: c.minute!,
-      second: c.second!)
-  }
+  func localDateTime(_ instant: Date) -> LocalDateTime { LocalDateTime(instant, in: zone) }
 
   /// For `<time datetime>`: a day, or a local time with the zone's offset at that moment.
   func isoDate(_ d: EventDate) -> String {
@@ -231,9 +224,8 @@ extension SiteRenderer {
       let lt = localDateTime(instant)
       let offset = zone.secondsFromGMT(for: instant)
       let sign = offset < 0 ? "-" : "+"
-      return String(
-        format: "%@T%02d:%02d%@%02d:%02d", lt.date.description, lt.hour, lt.minute, sign, abs(offset) / 3600,
-        abs(offset) % 3600 / 60)
+      return lt.date.description + "T" + Digits.padded(lt.hour, 2) + ":" + Digits.padded(lt.minute, 2) + sign
+        + Digits.padded(abs(offset) / 3600, 2) + ":" + Digits.padded(abs(offset) % 3600 / 60, 2)
     }
   }
 
@@ -247,20 +239,9 @@ extension SiteRenderer {
       rest += 86_400
       days -= 1
     }
-    // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days).
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
     func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : String(n) }
-    let y = String(year)
-    return String(repeating: "0", count: max(0, 4 - y.count)) + y
-      + "-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
+    return LocalDate(daysSince1970: Int(days)).description
+      + "T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
   }
 
   func coordinate(_ v: Double) -> String {

@@ -25,6 +25,7 @@ public struct SiteRenderer: Sendable {
   let t: Translations
   /// Source folder of content/files, for copying.
   let filesDirectory: String
+  let everyPage: EveryPage
 
   public init(
     site: Site, theme: Theme, options: RenderOptions, history: SiteHistory = .none, filesDirectory: String
@@ -39,6 +40,7 @@ public struct SiteRenderer: Sendable {
     self.zone = site.settings.timeZone
     self.t = theme.strings
     self.filesDirectory = filesDirectory
+    self.everyPage = EveryPage(site: site, urls: urls, t: theme.strings)
   }
 
   var now: Date { options.now }
@@ -263,24 +265,17 @@ public struct SiteRenderer: Sendable {
   ) throws -> OutputFile {
     var context = baseContext(path: path, title: title, description: description, feeds: feeds)
     for (k, v) in extra { context[k] = v }
-    let html = try theme.render(template, context)
+    let html = try theme.renderBytes(template, context)
     let file = path.isEmpty || path.hasSuffix("/") ? path + "index.html" : path
-    return OutputFile(path: file, text: html)
+    return OutputFile(path: file, bytes: Data(html))
   }
 
   func baseContext(path: String, title: String, description: String?, feeds: [[String: Any]]) -> [String: Any]
   {
-    let siteFeeds: [[String: Any]] = [
-      ["title": t["feed_site"], "url": urls.absolute("feed.xml"), "type": "application/rss+xml"]
-    ]
-    return [
+    [
       "lang": site.settings.language.rawValue,
       "t": t.templateStrings,
-      "site": context([
-        "title": site.settings.title,
-        "description": site.settings.description,
-        "home": urls.link(""),
-      ]),
+      "site": everyPage.site,
       "base": urls.basePath,
       "assets": urls.link("assets/"),
       "page": [
@@ -289,15 +284,35 @@ public struct SiteRenderer: Sendable {
         "canonical": urls.absolute(path),
         "isHome": path.isEmpty,
       ] as [String: Any],
-      "feeds": feeds.isEmpty ? siteFeeds : feeds,
+      "feeds": feeds.isEmpty ? everyPage.siteFeeds : feeds,
       "menu": menu(current: path),
-      "municipalities": site.municipalities.map { m in
+      "municipalities": everyPage.municipalities,
+    ]
+  }
+
+  /// The parts of `baseContext` that are the same on every page, made once per build: the area
+  /// navigation alone is some fifty dictionaries, and a large site has tens of thousands of pages.
+  struct EveryPage: @unchecked Sendable {
+    let site: [String: Any]
+    let siteFeeds: [[String: Any]]
+    let municipalities: [[String: Any]]
+
+    init(site: Site, urls: SiteURLs, t: Translations) {
+      self.site = context([
+        "title": site.settings.title,
+        "description": site.settings.description,
+        "home": urls.link(""),
+      ])
+      siteFeeds = [
+        ["title": t["feed_site"], "url": urls.absolute("feed.xml"), "type": "application/rss+xml"]
+      ]
+      municipalities = site.municipalities.map { m in
         [
           "name": m.name, "url": urls.link(SiteURLs.municipality(m.id)),
           "villages": m.villages.map { ["name": $0.name, "url": urls.link(SiteURLs.village(m.id, $0.id))] },
         ] as [String: Any]
-      },
-    ]
+      }
+    }
   }
 
   func menu(current: String) -> [[String: Any]] {

@@ -108,9 +108,14 @@ public struct Theme: Sendable {
   }
 
   public func render(_ template: String, _ context: [String: Any]) throws(ThemeError) -> String {
-    let html: String?
+    String(decoding: try renderBytes(template, context), as: UTF8.self)
+  }
+
+  /// `render` as the UTF-8 bytes of a file.
+  public func renderBytes(_ template: String, _ context: [String: Any]) throws(ThemeError) -> [UInt8] {
+    let html: [UInt8]?
     do {
-      html = try library.render(context, template: template)
+      html = try library.renderBytes(context, template: template)
     } catch {
       throw .rendering("templates/\(template).mustache", error.description)
     }
@@ -178,7 +183,11 @@ public struct Translations: Sendable {
 
   /// `"{date}"`-style placeholders filled in; unknown placeholders stay as they are.
   public func format(_ key: String, _ values: [String: String]) -> String {
-    let pattern = self[key]
+    fill(self[key]) { values[String($0)] }
+  }
+
+  /// `pattern` with each `{name}` replaced by `value(name)`; names without a value stay as they are.
+  func fill(_ pattern: String, _ value: (Substring) -> String?) -> String {
     guard pattern.utf8.contains(UInt8(ascii: "{")) else { return pattern }
     var out = ""
     var rest = Substring(pattern)
@@ -188,8 +197,7 @@ public struct Translations: Sendable {
         rest = rest[open...]
         break
       }
-      let name = String(rest[rest.index(after: open)..<close])
-      out += values[name] ?? String(rest[open...close])
+      out += value(rest[rest.index(after: open)..<close]) ?? String(rest[open...close])
       rest = rest[rest.index(after: close)...]
     }
     return out + rest
@@ -212,7 +220,15 @@ public struct Translations: Sendable {
     var months = list(form.rawValue)
     if months.count != 12 { months = list("months") }
     let month = months.count == 12 ? months[d.month - 1] : String(d.month)
-    return format("date_pattern", ["day": String(d.day), "month": month, "year": String(d.year)])
+    // Every list item has a date or two: no dictionary of values per date.
+    return fill(self["date_pattern"]) {
+      switch $0 {
+      case "day": String(d.day)
+      case "month": month
+      case "year": String(d.year)
+      default: nil
+      }
+    }
   }
 
   /// "18:00"

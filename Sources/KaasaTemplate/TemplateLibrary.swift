@@ -21,12 +21,18 @@ public struct TemplateLibrary: Sendable {
   /// The template `name` rendered with `context`, or nil if there is no such template; throws
   /// when partials include each other without end.
   public func render(_ context: Any, template name: String) throws(TemplateNestingError) -> String? {
+    try renderBytes(context, template: name).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// `render` as UTF-8 bytes, for text that goes straight to a file: the templates and the values
+  /// are strings, so the bytes are valid UTF-8 and need no second look.
+  public func renderBytes(_ context: Any, template name: String) throws(TemplateNestingError) -> [UInt8]? {
     guard let nodes = templates[name] else { return nil }
     var renderer = Renderer(library: self, stack: [context], chain: [name])
     renderer.out.reserveCapacity(16_384)
     renderer.render(nodes, indentation: nil, blocks: nil)
     if let chain = renderer.tooDeep { throw TemplateNestingError(chain: chain) }
-    return String(decoding: renderer.out, as: UTF8.self)
+    return renderer.out
   }
 
   fileprivate func nodes(_ name: String) -> [TemplateNode]? { templates[name] }
