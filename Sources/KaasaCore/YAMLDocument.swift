@@ -314,6 +314,11 @@ extension StringProtocol {
 /// E-mail syntax good enough to catch typos; delivery is the mail server's business.
 public enum EmailAddress {
   public static func isValid(_ s: String) -> Bool {
+    s.utf8.allSatisfy { $0 < 0x80 } ? isValidASCII(s) : isValidScalars(s)
+  }
+
+  /// `isValid` scalar by scalar, for any address.
+  static func isValidScalars(_ s: String) -> Bool {
     let parts = s.split(separator: "@", omittingEmptySubsequences: false)
     guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64, s.count <= 254 else { return false }
     let local = parts[0]
@@ -341,5 +346,37 @@ public enum EmailAddress {
       }
     }
     return labels.last!.count >= 2 && !labels.last!.allSatisfy(\.isNumber)
+  }
+
+  /// `isValid` for an ASCII address (nearly every one), by bytes: the same rules without Unicode
+  /// property lookups, which every plan's contact paid for.
+  static func isValidASCII(_ s: String) -> Bool {
+    let bytes = Array(s.utf8)
+    guard let at = bytes.firstIndex(of: UInt8(ascii: "@")), !bytes[(at + 1)...].contains(UInt8(ascii: "@"))
+    else { return false }
+    let local = bytes[..<at]
+    let domain = bytes[(at + 1)...]
+    guard !local.isEmpty, local.count <= 64, bytes.count <= 254 else { return false }
+    let dot = UInt8(ascii: ".")
+    guard local.first != dot, local.last != dot else { return false }
+    func isLetter(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }
+    func isDigit(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) }
+    let specials = Array("!#$%&'*+/=?^_`{|}~.-".utf8)
+    var previous: UInt8 = 0
+    for b in local {
+      guard isLetter(b) || isDigit(b) || specials.contains(b), !(b == dot && previous == dot) else {
+        return false
+      }
+      previous = b
+    }
+    let labels = domain.split(separator: dot, omittingEmptySubsequences: false)
+    guard labels.count >= 2 else { return false }
+    let hyphen = UInt8(ascii: "-")
+    for label in labels {
+      guard !label.isEmpty, label.count <= 63, label.first != hyphen, label.last != hyphen,
+        label.allSatisfy({ isLetter($0) || isDigit($0) || $0 == hyphen })
+      else { return false }
+    }
+    return labels.last!.count >= 2 && !labels.last!.allSatisfy(isDigit)
   }
 }

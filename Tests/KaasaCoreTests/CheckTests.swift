@@ -324,4 +324,27 @@ struct CheckTests {
         containing: "unknown municipality 'jogeva'. Did you mean 'jogeva-vald'?") != nil)
     #expect(Set(r).count == r.count)
   }
+
+  /// Addresses are checked by bytes when they are ASCII; the answer is the general check's.
+  @Test func asciiAddressesAreJudgedAsTheGeneralCheckJudgesThem() {
+    let addresses = [
+      "mari@example.ee", "mari.maasikas@jogeva.example.ee", "a@b.ee", "x+y_z@sub-domain.example.ee",
+      "!#$%&'*+/=?^_`{|}~-@example.ee", "mari@example", "mari@@example.ee", "@example.ee", "mari@",
+      ".mari@example.ee", "mari.@example.ee", "ma..ri@example.ee", "mari@-example.ee", "mari@example-.ee",
+      "mari@example..ee", "mari@example.e", "mari@example.123", "mari@1.2.ee", "ma ri@example.ee",
+      "mari@exa mple.ee", "mari@exa_mple.ee", "ma\"ri@example.ee", "mari@example.ee.",
+      "mari@ex\tample.ee", String(repeating: "a", count: 64) + "@example.ee",
+      String(repeating: "a", count: 65) + "@example.ee", "mari@" + String(repeating: "b", count: 63) + ".ee",
+      "mari@" + String(repeating: "b", count: 64) + ".ee",
+      "mari@" + Array(repeating: String(repeating: "c", count: 60), count: 5).joined(separator: ".") + ".ee",
+      "", "@", "a@b", "(mari)@example.ee", "mari@[127.0.0.1]",
+    ]
+    for address in addresses {
+      #expect(
+        EmailAddress.isValidASCII(address) == EmailAddress.isValidScalars(address), "\(address)")
+    }
+    #expect(EmailAddress.isValid("mari@example.ee"))
+    #expect(!EmailAddress.isValid("mari.example.ee"))
+    #expect(EmailAddress.isValid("mäři@example.ee"))
+  }
 }
