@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+@testable import KaasaCore
+
+@Suite("Local times of instants")
+struct LocalTimeTests {
+  /// The arithmetic on the zone's offset gives what a Gregorian calendar in that zone gives, around
+  /// clock changes, in zones with odd offsets and half-hour summer time, and before 1970.
+  @Test(arguments: [
+    "Europe/Tallinn", "UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Apia",
+    "America/St_Johns", "Pacific/Chatham",
+  ])
+  func matchesTheGregorianCalendar(zoneID: String) throws {
+    let zone = try #require(TimeZone(identifier: zoneID))
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = zone
+    var instants: [Date] = []
+    // Every 37 minutes through two years with clock changes, plus instants far apart.
+    var t = Date(timeIntervalSince1970: 1_293_840_000)  // 2011-01-01, the year Samoa skipped a day
+    while t < Date(timeIntervalSince1970: 1_356_998_400) {
+      instants.append(t)
+      t += 37 * 60
+    }
+    var u = Date(timeIntervalSince1970: 1_774_000_000)  // March 2026, Europe's change to summer time
+    while u < Date(timeIntervalSince1970: 1_775_000_000) {
+      instants.append(u)
+      u += 11 * 60
+    }
+    instants += [-2_208_988_800, -86_401, -1, 0, 0.5, 86_399.9, 4_102_444_800].map(
+      Date.init(timeIntervalSince1970:))
+    for instant in instants {
+      let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: instant)
+      let expected = LocalDateTime(
+        date: LocalDate(year: c.year!, month: c.month!, day: c.day!), hour: c.hour!, minute: c.minute!,
+        second: c.second!)
+      let local = LocalDateTime(instant, in: zone)
+      #expect(local == expected, "\(instant.timeIntervalSince1970) in \(zoneID)")
+      if local != expected { return }
+      #expect(LocalDate(instant, in: zone) == expected.date)
+    }
+  }
+}
