@@ -14,6 +14,38 @@ public struct LoadResult: Sendable {
   public var parsed: ParseCache?
   /// With a parse cache: how many plan files were parsed (not taken from the cache).
   public var parsedPlans = 0
+  /// How many plan files were read (not known unchanged by their stamps).
+  public var readPlans = 0
+}
+
+/// What `stat` says of a file, to tell whether it changed without reading it: any write or rename
+/// changes its change time, which no program can set back.
+public struct FileStamp: Sendable, Equatable {
+  var device: UInt64
+  var inode: UInt64
+  var size: Int64
+  /// Nanoseconds since 1970.
+  var modified: Int64
+  var changed: Int64
+
+  /// The stamp of the file at `path` (symbolic links followed, as reading does), or nil if it is not
+  /// a regular file.
+  public static func of(_ path: String) -> FileStamp? {
+    var info = stat()
+    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return FileStamp(
+      device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+      modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+      changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec))
+  }
+
+  /// True when the file last changed more than two seconds before `now`. File times advance in
+  /// ticks, so two changes close together can leave the same stamp; a stamp this old cannot be
+  /// taken again by a later change.
+  public func isSettled(at now: Date) -> Bool {
+    let nanoseconds = Int64(now.timeIntervalSince1970 * 1_000_000_000)
+    return nanoseconds - max(modified, changed) > 2_000_000_000
+  }
 }
 
 /// Lower-case hexadecimal of bytes, such as a digest.
@@ -41,6 +73,9 @@ final class SourceDigests: Sendable {
     return digest
   }
 
+  /// A digest known without reading the file (its stamp is unchanged since it was read).
+  func record(_ rel: String, known digest: String) { values.withLock { $0[rel] = digest } }
+
   var all: [String: String] { values.withLock { $0 } }
 }
 
@@ -57,11 +92,20 @@ public struct ContentLoader: Sendable {
   /// Setting it (even to an empty cache) also makes `load()` return the cache for the next load.
   public var parseCache: ParseCache?
 
-  public init(siteDirectory: URL, recordsDigests: Bool = false, parseCache: ParseCache? = nil) {
+  /// Whether a plan file whose `stat` stamp (device, inode, size, modification and change times)
+  /// equals the parse cache's is taken from the cache without being read. For a long-running
+  /// process that loads the same site again and again; the entries' stamps live only in memory.
+  public var trustsFileStamps: Bool
+
+  public init(
+    siteDirectory: URL, recordsDigests: Bool = false, parseCache: ParseCache? = nil,
+    trustsFileStamps: Bool = false
+  ) {
     self.siteDirectory = siteDirectory
     self.sitePath = siteDirectory.path
     self.recordsDigests = recordsDigests
     self.parseCache = parseCache
+    self.trustsFileStamps = trustsFileStamps
   }
 
   private var content: URL { siteDirectory.appendingPathComponent("content") }
@@ -101,12 +145,19 @@ public struct ContentLoader: Sendable {
 
     let planFiles = markdownFiles(under: "plans", recursive: true)
     let pageFiles = markdownFiles(under: "pages", recursive: false)
-    var reusePlan: (@Sendable (String, String) -> (Plan?, [Diagnostic])?)?
+    var reusePlan: Reuse<Plan>?
     if let entries = parseCache?.entries {
-      reusePlan = { rel, digest in
+      var reuse = Reuse<Plan>(digest: { rel, digest in
         guard let entry = entries[rel], entry.digest == digest else { return nil }
         return (entry.plan, entry.diagnostics)
+      })
+      if trustsFileStamps {
+        reuse.stamp = { rel, stamp in
+          guard let entry = entries[rel], entry.stamp == stamp else { return nil }
+          return (entry.digest, entry.plan, entry.diagnostics)
+        }
       }
+      reusePlan = reuse
     }
     let plans: (values: [Plan], diagnostics: [Diagnostic], results: [FileResult<Plan>]) = parseInParallel(
       planFiles, reuse: reusePlan
@@ -119,11 +170,12 @@ public struct ContentLoader: Sendable {
       for (rel, result) in zip(planFiles, plans.results) {
         guard let digest = result.digest else { continue }
         next.entries[rel] = ParseCache.Entry(
-          digest: digest, plan: result.value, diagnostics: result.diagnostics)
+          digest: digest, plan: result.value, diagnostics: result.diagnostics, stamp: result.stamp)
       }
       parsed = next
     }
     let parsedPlans = plans.results.count { !$0.reused }
+    let readPlans = plans.results.count { !$0.reusedUnread }
     let pages = parseInParallel(pageFiles) { rel, document, reader in
       Decoding.page(
         reader, reader.compose(document.yaml), slug: Self.stem(rel), file: rel, document: document)
@@ -142,7 +194,7 @@ public struct ContentLoader: Sendable {
     diagnostics += SiteChecker.check(site, planFiles: planFiles, pageFiles: pageFiles)
     return LoadResult(
       site: site, diagnostics: diagnostics.sorted(), sourceDigests: digests.all, parsed: parsed,
-      parsedPlans: parsedPlans)
+      parsedPlans: parsedPlans, readPlans: readPlans)
   }
 
   var themesDirectory: URL { siteDirectory.appendingPathComponent("themes") }
@@ -235,13 +287,24 @@ public struct ContentLoader: Sendable {
     var value: T?
     var diagnostics: [Diagnostic]
     var digest: String?
+    /// The file's stamp taken before it was read, when it can tell a later change apart.
+    var stamp: FileStamp?
     var reused = false
+    /// Reused by its stamp, without reading the file.
+    var reusedUnread = false
   }
 
-  /// Reads and parses `files` on all cores. `reuse`, given a file and the digest of its bytes, may
-  /// answer from an earlier parse instead.
+  /// How an earlier parse may answer for a file: by the digest of its bytes, or (when stamps are
+  /// trusted) by its stamp, before the file is read.
+  struct Reuse<T: Sendable>: Sendable {
+    var digest: @Sendable (String, String) -> (T?, [Diagnostic])?
+    var stamp: (@Sendable (String, FileStamp) -> (digest: String, value: T?, diagnostics: [Diagnostic])?)? =
+      nil
+  }
+
+  /// Reads and parses `files` on all cores; `reuse` may answer from an earlier parse instead.
   private func parseInParallel<T: Sendable>(
-    _ files: [String], reuse: (@Sendable (String, String) -> (T?, [Diagnostic])?)? = nil,
+    _ files: [String], reuse: Reuse<T>? = nil,
     _ decode: @escaping @Sendable (String, FrontMatterDocument, YAMLReader) -> T?
   ) -> (values: [T], diagnostics: [Diagnostic], results: [FileResult<T>]) {
     let slots = Mutex<[FileResult<T>]>(Array(repeating: FileResult(diagnostics: []), count: files.count))
@@ -252,12 +315,25 @@ public struct ContentLoader: Sendable {
       for i in (c * chunk)..<min(files.count, (c + 1) * chunk) {
         let rel = files[i]
         var result = FileResult<T>(diagnostics: [])
+        // The stamp is taken before reading: a change made while the file is read then shows as a
+        // stamp different from the one kept, and the file is read again next time.
+        if let byStamp = reuse?.stamp, let stamp = FileStamp.of(sitePath + "/" + rel) {
+          if let hit = byStamp(rel, stamp) {
+            digests.record(rel, known: hit.digest)
+            result = FileResult(
+              value: hit.value, diagnostics: hit.diagnostics, digest: hit.digest, stamp: stamp, reused: true,
+              reusedUnread: true)
+            done.append((i, result))
+            continue
+          }
+          result.stamp = stamp.isSettled(at: Date()) ? stamp : nil
+        }
         switch readBytes(rel) {
         case .failure(let d):
           result.diagnostics = [d]
         case .success(let (data, digest)):
           result.digest = digest
-          if let digest, let (value, diagnostics) = reuse?(rel, digest) {
+          if let digest, let (value, diagnostics) = reuse?.digest(rel, digest) {
             result.value = value
             result.diagnostics = diagnostics
             result.reused = true

@@ -13,6 +13,10 @@ public struct ParseCache: Sendable {
     public let digest: String
     public let plan: Plan?
     public let diagnostics: [Diagnostic]
+    /// The file as `stat` saw it just before it was read, when that was long enough after its last
+    /// change to tell a later change apart. Kept only in memory: a load that trusts stamps (a
+    /// long-running `kaasa serve`) reuses the entry without reading the file while the stamp holds.
+    public var stamp: FileStamp? = nil
   }
 
   static let header = "kaasa-parsed 1"

@@ -74,8 +74,11 @@ public struct Builder: Sendable {
     let previousParse = parseFile.map {
       clean ? ParseCache() : memory?.parse ?? ParseCache.load(from: $0) ?? ParseCache()
     }
+    // A process that keeps the caches in memory (`kaasa serve`) saw the files itself: those whose
+    // stamps did not change since it read them are not read again.
     let loaded = ContentLoader(
-      siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse
+      siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse,
+      trustsFileStamps: memory != nil && !clean
     ).load()
     if let parseFile, let parsed = loaded.parsed {
       let changed = loaded.parsedPlans > 0 || parsed.entries.count != previousParse?.entries.count

@@ -61,6 +61,57 @@ struct ParseCacheTests {
     #expect(edited.diagnostics == ContentLoader(siteDirectory: s.root).load().diagnostics)
   }
 
+  /// `kaasa serve` trusts a file's stamp: an unchanged file is not read again, any change is seen.
+  @Test func withStampsTrustedUnchangedFilesAreNotReadAndChangesAreSeen() throws {
+    let s = try TestSite(files: [
+      "content/plans/a.md": TestSite.plan(title: "Esimene"),
+      "content/plans/b.md": TestSite.plan(title: "Teine", extra: "type: nonsense\n"),
+    ])
+    defer { s.remove() }
+    let fm = FileManager.default
+    func age(_ name: String) throws {
+      // Files changed within the last two seconds are read every time: their stamp could recur.
+      try fm.setAttributes(
+        [.modificationDate: Date().addingTimeInterval(-3600)],
+        ofItemAtPath: s.root.appendingPathComponent("content/plans/\(name)").path)
+    }
+    func load(_ cache: ParseCache?) -> LoadResult {
+      ContentLoader(siteDirectory: s.root, recordsDigests: true, parseCache: cache, trustsFileStamps: true)
+        .load()
+    }
+    try age("a.md")
+    try age("b.md")
+    // Setting the time changed the files' change time just now: not trusted yet.
+    let first = load(ParseCache())
+    #expect(first.readPlans == 2)
+    #expect(first.parsed?.entries.values.allSatisfy { $0.stamp == nil } == true)
+    Thread.sleep(forTimeInterval: 2.2)
+    let second = load(first.parsed)
+    #expect(second.readPlans == 2)
+    #expect(second.parsedPlans == 0)
+    let third = load(second.parsed)
+    #expect(third.readPlans == 0)
+    #expect(third.diagnostics == first.diagnostics)
+    #expect(third.sourceDigests == first.sourceDigests)
+    #expect(third.site?.plans.map(bytes) == first.site?.plans.map(bytes))
+
+    // The same size, and the modification time set back: the change time still tells.
+    let original = try String(
+      contentsOf: s.root.appendingPathComponent("content/plans/a.md"), encoding: .utf8)
+    let edited = original.replacingOccurrences(of: "Esimene", with: "Esimese")
+    #expect(edited.utf8.count == original.utf8.count)
+    try s.write("content/plans/a.md", edited)
+    try age("a.md")
+    let fourth = load(third.parsed)
+    #expect(fourth.readPlans == 1)
+    #expect(fourth.site?.plans.first { $0.file == "content/plans/a.md" }?.title == "Esimese")
+    #expect(fourth.sourceDigests != first.sourceDigests)
+    // Without trust in stamps (kaasa build, kaasa check), every file is read.
+    let untrusted = ContentLoader(siteDirectory: s.root, parseCache: fourth.parsed).load()
+    #expect(untrusted.readPlans == 2)
+    #expect(untrusted.parsedPlans == 0)
+  }
+
   @Test func aDamagedOrForeignCacheIsIgnored() throws {
     let s = try TestSite(files: ["content/plans/a.md": TestSite.plan()])
     defer { s.remove() }
