@@ -54,6 +54,17 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     self = LocalDateTime(instant, in: zone).date
   }
 
+  /// Days from 1970-01-01 to this day in the proleptic Gregorian calendar (H. Hinnant's
+  /// days_from_civil).
+  public var daysSince1970: Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
+  }
+
   /// The day `days` after 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
   /// civil_from_days).
   public init(daysSince1970 days: Int) {
@@ -103,6 +114,24 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, Codable {
 
   /// The instant this wall time names in `zone`; in a gap of a DST change it moves forward.
   public func instant(in zone: TimeZone) -> Date {
+    // Away from a change of the zone's offset, the wall time names exactly one instant: the wall
+    // time read as UTC less the offset. That is checked (the instant reads back as this wall time,
+    // and the offset is the same a day either side); near a change the calendar decides, as it
+    // does for wall times that a change skips or repeats.
+    let days = date.daysSince1970
+    let wall = days * 86_400 + hour * 3600 + minute * 60 + second
+    if date.isValid, (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second) {
+      let guess = Date(timeIntervalSince1970: TimeInterval(wall))
+      let offset = zone.secondsFromGMT(
+        for: guess.addingTimeInterval(TimeInterval(-zone.secondsFromGMT(for: guess))))
+      let instant = Date(timeIntervalSince1970: TimeInterval(wall - offset))
+      if zone.secondsFromGMT(for: instant) == offset,
+        zone.secondsFromGMT(for: instant.addingTimeInterval(-86_400)) == offset,
+        zone.secondsFromGMT(for: instant.addingTimeInterval(86_400)) == offset
+      {
+        return instant
+      }
+    }
     var cal = Calendar(identifier: .gregorian)
     cal.timeZone = zone
     let comps = DateComponents(

@@ -40,4 +40,44 @@ struct LocalTimeTests {
       #expect(LocalDate(instant, in: zone) == expected.date)
     }
   }
+
+  /// Wall times to instants: the arithmetic away from clock changes and the calendar near them give
+  /// what the calendar alone gives, for every wall time at 20-minute steps through two years with
+  /// changes (gaps and repeats included), in every kind of zone.
+  @Test(arguments: [
+    "Europe/Tallinn", "UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Apia",
+    "America/St_Johns", "Pacific/Chatham", "America/Santiago", "Asia/Tehran", "Africa/Casablanca",
+  ])
+  func wallTimesNameTheCalendarsInstant(zoneID: String) throws {
+    let zone = try #require(TimeZone(identifier: zoneID))
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = zone
+    var day = LocalDate(year: 2011, month: 1, day: 1)
+    var checked = 0
+    while day < LocalDate(year: 2013, month: 1, day: 1) {
+      for minutes in stride(from: 0, to: 24 * 60, by: 20) {
+        let wall = LocalDateTime(date: day, hour: minutes / 60, minute: minutes % 60, second: 0)
+        let expected = calendar.date(
+          from: DateComponents(
+            year: day.year, month: day.month, day: day.day, hour: wall.hour, minute: wall.minute, second: 0))
+        #expect(wall.instant(in: zone) == expected, "\(day) \(wall.hour):\(wall.minute) in \(zoneID)")
+        if wall.instant(in: zone) != expected { return }
+        checked += 1
+      }
+      day = day.next
+    }
+    #expect(checked == 731 * 72)
+    for d in [LocalDate(year: 1969, month: 12, day: 31), LocalDate(year: 1900, month: 3, day: 1)] {
+      #expect(
+        d.start(in: zone) == calendar.date(from: DateComponents(year: d.year, month: d.month, day: d.day)))
+    }
+  }
+
+  @Test func daysSince1970RoundTrip() {
+    for days in stride(from: -800_000, through: 800_000, by: 997) {
+      #expect(LocalDate(daysSince1970: days).daysSince1970 == days)
+    }
+    #expect(LocalDate(year: 1970, month: 1, day: 1).daysSince1970 == 0)
+    #expect(LocalDate(year: 2026, month: 12, day: 1).daysSince1970 == 20_788)
+  }
 }
