@@ -51,15 +51,18 @@ public struct FileStamp: Sendable, Equatable {
 /// Lower-case hexadecimal of bytes, such as a digest.
 public enum Hex {
   public static func string<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.underestimatedCount * 2)
-    for b in bytes {
-      out.append(digits[Int(b >> 4)])
-      out.append(digits[Int(b & 15)])
+    // Every plan's cache key ends here, on every build: written straight into the string.
+    let input = Array(bytes)
+    return String(unsafeUninitializedCapacity: input.count * 2) { out in
+      for (i, b) in input.enumerated() {
+        out[2 * i] = digit(b >> 4)
+        out[2 * i + 1] = digit(b & 15)
+      }
+      return input.count * 2
     }
-    return String(decoding: out, as: UTF8.self)
   }
+
+  private static func digit(_ n: UInt8) -> UInt8 { n < 10 ? 0x30 + n : 0x57 + n }
 }
 
 /// The digests of the files a load read, recorded from any core.
@@ -266,15 +269,29 @@ public struct ContentLoader: Sendable {
   private func walk(_ base: URL, recursive: Bool) -> [String] { walk(base.path, recursive: recursive) }
 
   private func walk(_ base: String, recursive: Bool) -> [String] {
-    let fm = FileManager.default
-    guard let names = try? fm.contentsOfDirectory(atPath: base) else { return [] }
+    // readdir says what most entries are; only links (and file systems that do not say) need a
+    // stat. A site's plans folder holds thousands of files, listed on every rebuild.
+    guard let dir = opendir(base) else { return [] }
+    var entries: [(name: String, isFolder: Bool)] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+      }
+      if name.hasPrefix(".") { continue }
+      switch Int32(entry.pointee.d_type) {
+      case Int32(DT_DIR): entries.append((name, true))
+      case Int32(DT_REG): entries.append((name, false))
+      default:
+        var info = stat()
+        guard stat(base + "/" + name, &info) == 0 else { continue }
+        entries.append((name, (info.st_mode & S_IFMT) == S_IFDIR))
+      }
+    }
+    closedir(dir)
     var out: [String] = []
-    for name in names.sorted() where !name.hasPrefix(".") {
-      var isDir: ObjCBool = false
-      let full = base + "/" + name
-      guard fm.fileExists(atPath: full, isDirectory: &isDir) else { continue }
-      if isDir.boolValue {
-        if recursive { out += walk(full, recursive: true).map { "\(name)/\($0)" } }
+    for (name, isFolder) in entries.sorted(by: { $0.name < $1.name }) {
+      if isFolder {
+        if recursive { out += walk(base + "/" + name, recursive: true).map { "\(name)/\($0)" } }
       } else {
         out.append(name)
       }
