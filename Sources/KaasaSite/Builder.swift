@@ -110,7 +110,7 @@ public struct Builder: Sendable {
       if previous?.output != output.standardizedFileURL.path || previous?.buildKey != key { previous = nil }
       incremental = SiteRenderer.Incremental(
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
-        output: output.standardizedFileURL)
+        output: output.standardizedFileURL, listed: clean ? [:] : memory?.listed ?? [:])
     }
     phase("cache read")
     // Files go to disk as they are rendered, so the site is never held in memory whole: with a
@@ -147,6 +147,7 @@ public struct Builder: Sendable {
       report.phases = phases
       return report
     }
+    memory?.keep(listed: rendered.listed)
     if let cacheFile, var cache = rendered.cache {
       // When every plan and list was reused, the cache on disk still describes the output.
       let previous = incremental?.previous

@@ -57,12 +57,24 @@ public struct SiteRenderer: Sendable {
     var sourceDigests: [String: String]
     var previous: BuildCache?
     var output: URL
+    /// Each plan's context in lists as the previous build of this process made it, by plan id with
+    /// the plan's key (`kaasa serve` keeps them; the build cache on disk does not).
+    var listed: [String: KeyedListing] = [:]
+  }
+
+  /// A plan's context in lists and the plan key it was made under: the key covers everything the
+  /// context is made from, as it does for the plan's card.
+  struct KeyedListing: Sendable {
+    let key: String
+    let listed: ListedPlan
   }
 
   /// The files, and when rendering incrementally, what the next build may reuse (without stamps).
   struct Rendered: Sendable {
     var files: [OutputFile]
     var cache: BuildCache?
+    /// With `incremental`: every plan's context in lists, for the next build of the same process.
+    var listed: [String: KeyedListing] = [:]
     var reusedPlans = 0
     var reusedAreas = 0
   }
@@ -91,21 +103,27 @@ public struct SiteRenderer: Sendable {
     let bodies = BackgroundResult { self.renderPlanBodies(fresh) }
     let parts = try parallelMap(plans.indices) { i -> PlanOutput in
       let plan = plans[i]
-      // The fields lists show, worked out once here rather than in every list the plan is in.
-      var summary = planSummary(plan, model: base)
-      var output: PlanOutput
       if let record = lookups[i].hit {
-        output = PlanOutput(
+        var output = PlanOutput(
           files: try record.files.map {
             try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0))
           },
           pieces: record.pieces, card: record.card, json: record.json)
-      } else {
-        let pieces = feedPieces(plan, facts: base.facts[plan.id]!)
-        let card = try theme.render("plan-card", cardContext(summary))
-        output = PlanOutput(files: [], pieces: pieces, card: card, json: planJSON(plan, model: base))
+        if let kept = incremental?.listed[plan.id], kept.key == record.key {
+          output.listed = kept.listed
+        } else {
+          var summary = planSummary(plan, model: base)
+          summary["card"] = output.card
+          output.listed = ListedPlan(context: summary)
+        }
+        return output
       }
-      summary["card"] = output.card
+      // The fields lists show, worked out once here rather than in every list the plan is in.
+      var summary = planSummary(plan, model: base)
+      let pieces = feedPieces(plan, facts: base.facts[plan.id]!)
+      let card = try theme.render("plan-card", cardContext(summary))
+      var output = PlanOutput(files: [], pieces: pieces, card: card, json: planJSON(plan, model: base))
+      summary["card"] = card
       output.listed = ListedPlan(context: summary)
       return output
     }
@@ -162,18 +180,21 @@ public struct SiteRenderer: Sendable {
 
     var cache = BuildCache(
       output: incremental.output.standardizedFileURL.path, buildKey: incremental.buildKey)
+    var listed: [String: KeyedListing] = [:]
+    listed.reserveCapacity(plans.count)
     for (i, plan) in plans.enumerated() {
       guard let key = lookups[i].key else { continue }
       cache.plans[plan.id] = BuildCache.PlanRecord(
         key: key, files: perPlan[i].files.map(\.path), card: perPlan[i].card, pieces: perPlan[i].pieces,
         json: perPlan[i].json)
+      listed[plan.id] = KeyedListing(key: key, listed: perPlan[i].listed)
     }
     for (job, result) in zip(jobs, aggregates) {
       guard let key = result.key else { continue }
       cache.jobs[job.name] = BuildCache.JobRecord(key: key, files: result.files.map(\.path))
     }
     return Rendered(
-      files: files, cache: cache, reusedPlans: lookups.count { $0.hit != nil },
+      files: files, cache: cache, listed: listed, reusedPlans: lookups.count { $0.hit != nil },
       reusedAreas: aggregates.count(where: \.reused))
   }
 
