@@ -80,12 +80,18 @@ public struct Builder: Sendable {
       siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse,
       trustsFileStamps: memory != nil && !clean
     ).load()
+    // Written beside the rendering (tens of megabytes for a large site); waited for before returning.
+    var parseSaved: BackgroundResult<Bool>?
+    defer { _ = parseSaved?.wait() }
     if let parseFile, let parsed = loaded.parsed {
       let changed = loaded.parsedPlans > 0 || parsed.entries.count != previousParse?.entries.count
       if let memory {
         memory.keep(parsed, save: changed ? parseFile : nil)
       } else if changed {
-        parsed.save(to: parseFile)
+        parseSaved = BackgroundResult {
+          parsed.save(to: parseFile)
+          return true
+        }
       }
     }
     phase("load and check")
