@@ -104,6 +104,32 @@ struct DevServerTests {
     }
   }
 
+  #if os(Linux)
+    /// On Linux the server hears of changes from the kernel: with a poll far longer than the test,
+    /// an edit, and a plan in a folder made after the server started, are still built at once.
+    @Test func changesAreNoticedWithoutWaitingForThePoll() async throws {
+      let site = try DevTestSite()
+      defer { site.remove() }
+      try await site.withServer(pollInterval: .seconds(60)) { base in
+        try site.write("content/plans/torma-kool.md", DevTestSite.plan(title: "Torma kooli uus katus"))
+        #expect(
+          try await eventually(timeout: .seconds(8)) {
+            try await get(base, "plans/torma-kool/").text.contains("Torma kooli uus katus")
+          })
+        try site.write("content/plans/uus-kaust/torma-saal.md", DevTestSite.plan(title: "Torma saal"))
+        #expect(
+          try await eventually(timeout: .seconds(8)) {
+            try await get(base, "plans/torma-saal/").status == 200
+          })
+        try site.write("content/plans/uus-kaust/torma-saal.md", DevTestSite.plan(title: "Torma uus saal"))
+        #expect(
+          try await eventually(timeout: .seconds(8)) {
+            try await get(base, "plans/torma-saal/").text.contains("Torma uus saal")
+          })
+      }
+    }
+  #endif
+
   @Test func eventStreamAnnouncesEveryBuildAndEndsWhenTheServerStops() async throws {
     let site = try DevTestSite()
     defer { site.remove() }
@@ -226,11 +252,13 @@ struct DevTestSite {
 
   /// Runs the server on 127.0.0.1 with a free port around `body`, then stops it and checks that it
   /// stopped within a few seconds.
-  func withServer<T: Sendable>(_ body: @Sendable (URL) async throws -> T) async throws -> T {
+  func withServer<T: Sendable>(
+    pollInterval: Duration = .milliseconds(100), _ body: @Sendable (URL) async throws -> T
+  ) async throws -> T {
     let server = DevServer(
       configuration: DevServerConfiguration(
         siteDirectory: root, host: "127.0.0.1", port: 0, now: "2026-12-01T12:00",
-        pollInterval: .milliseconds(100), debounce: .milliseconds(100)))
+        pollInterval: pollInterval, debounce: .milliseconds(100)))
     let (listening, announce) = AsyncStream.makeStream(of: URL.self)
     let app = server.makeApplication { url in announce.yield(url) }
     let group = ServiceGroup(configuration: .init(services: [app], logger: DevServer.quietLogger))
