@@ -339,8 +339,8 @@ def table(rows, machine_info):
     lines.append("clean build: output (and cache) removed first; edit+rebuild: one plan's body changed, then a")
     lines.append("plain second build; check: `kaasa check` without, cached check with the parse cache the builds")
     lines.append("left (Hugo has no check); serve edit: the rebuild after one plan's body changed, as `kaasa serve`")
-    lines.append("and `hugo server` report it (kaasa polls for changes every 0.4 s and waits 0.2 s for them to settle;")
-    lines.append("Hugo hears of them from the kernel and renders into memory); CPU s: user + system time of a clean")
+    lines.append("and `hugo server` report it (both hear of changes from the kernel; kaasa waits 0.2 s for them to")
+    lines.append("settle, Hugo renders into memory); CPU s: user + system time of a clean")
     lines.append("build, which a busy machine disturbs less than the wall time. Runs, in seconds:")
     for n, name, r in rows:
         if name == "ratio":
