@@ -101,9 +101,14 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, Codable {
   /// The wall time of `instant` in `zone` (whole seconds), by arithmetic on the zone's offset at
   /// that instant: a Gregorian calendar per call cost more than the rest of a list item.
   public init(_ instant: Date, in zone: TimeZone) {
-    let local = Int(instant.timeIntervalSince1970.rounded(.down)) + zone.secondsFromGMT(for: instant)
-    var days = local / 86_400
-    var rest = local % 86_400
+    self.init(
+      wallSeconds: Int(instant.timeIntervalSince1970.rounded(.down)) + zone.secondsFromGMT(for: instant))
+  }
+
+  /// The wall time `seconds` after 1970-01-01 00:00 (the wall time read as UTC).
+  public init(wallSeconds seconds: Int) {
+    var days = seconds / 86_400
+    var rest = seconds % 86_400
     if rest < 0 {
       rest += 86_400
       days -= 1
@@ -112,14 +117,16 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, Codable {
       date: LocalDate(daysSince1970: days), hour: rest / 3600, minute: rest % 3600 / 60, second: rest % 60)
   }
 
+  /// Seconds from 1970-01-01 00:00 to this wall time, read as UTC.
+  public var wallSeconds: Int { date.daysSince1970 * 86_400 + hour * 3600 + minute * 60 + second }
+
   /// The instant this wall time names in `zone`; in a gap of a DST change it moves forward.
   public func instant(in zone: TimeZone) -> Date {
     // Away from a change of the zone's offset, the wall time names exactly one instant: the wall
     // time read as UTC less the offset. That is checked (the instant reads back as this wall time,
     // and the offset is the same a day either side); near a change the calendar decides, as it
     // does for wall times that a change skips or repeats.
-    let days = date.daysSince1970
-    let wall = days * 86_400 + hour * 3600 + minute * 60 + second
+    let wall = wallSeconds
     if date.isValid, (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second) {
       let guess = Date(timeIntervalSince1970: TimeInterval(wall))
       let offset = zone.secondsFromGMT(

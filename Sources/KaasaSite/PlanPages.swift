@@ -232,16 +232,9 @@ extension SiteRenderer {
   /// `2026-11-28T14:45:00Z`, by arithmetic on the seconds (a calendar and String(format:) per call
   /// cost more than the rest of a history line).
   func iso8601(_ d: Date) -> String {
-    let seconds = Int64(d.timeIntervalSince1970.rounded(.down))
-    var days = seconds / 86_400
-    var rest = seconds % 86_400
-    if rest < 0 {
-      rest += 86_400
-      days -= 1
-    }
-    func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : String(n) }
-    return LocalDate(daysSince1970: Int(days)).description
-      + "T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
+    let t = LocalDateTime(wallSeconds: Int(d.timeIntervalSince1970.rounded(.down)))
+    return t.date.description + "T" + Digits.padded(t.hour, 2) + ":" + Digits.padded(t.minute, 2) + ":"
+      + Digits.padded(t.second, 2) + "Z"
   }
 
   func coordinate(_ v: Double) -> String {
