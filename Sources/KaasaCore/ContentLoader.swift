@@ -33,10 +33,25 @@ public struct FileStamp: Sendable, Equatable {
   public static func of(_ path: String) -> FileStamp? {
     var info = stat()
     guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-    return FileStamp(
-      device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-      modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-      changed: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec))
+    return FileStamp(info)
+  }
+
+  /// The stamp of what `stat` or `lstat` returned.
+  public init(_ info: stat) {
+    device = UInt64(info.st_dev)
+    inode = UInt64(info.st_ino)
+    size = Int64(info.st_size)
+    #if canImport(Darwin)
+      modified = Self.nanoseconds(info.st_mtimespec)
+      changed = Self.nanoseconds(info.st_ctimespec)
+    #else
+      modified = Self.nanoseconds(info.st_mtim)
+      changed = Self.nanoseconds(info.st_ctim)
+    #endif
+  }
+
+  private static func nanoseconds(_ t: timespec) -> Int64 {
+    Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
   }
 
   /// True when the file last changed more than two seconds before `now`. File times advance in

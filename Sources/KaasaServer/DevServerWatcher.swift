@@ -1,4 +1,5 @@
 import Foundation
+import KaasaCore
 import Logging
 import ServiceLifecycle
 
@@ -11,28 +12,7 @@ import ServiceLifecycle
 /// Paths, sizes and change times of the files under content/ and themes/: cheap to take every few
 /// hundred milliseconds, and portable where inotify is not.
 struct DevSiteSnapshot: Equatable, Sendable {
-  struct Stamp: Equatable, Sendable {
-    var size: Int64
-    var modified: Int64
-    var changed: Int64
-    var inode: UInt64
-
-    init(_ st: stat) {
-      size = Int64(st.st_size)
-      inode = UInt64(st.st_ino)
-      #if canImport(Darwin)
-        modified = Self.nanoseconds(st.st_mtimespec)
-        changed = Self.nanoseconds(st.st_ctimespec)
-      #else
-        modified = Self.nanoseconds(st.st_mtim)
-        changed = Self.nanoseconds(st.st_ctim)
-      #endif
-    }
-
-    static func nanoseconds(_ t: timespec) -> Int64 { Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec) }
-  }
-
-  var files: [String: Stamp]
+  var files: [String: FileStamp]
   /// The folders walked (site-relative), for change notifications; not part of equality.
   var folders: [String] = []
 
@@ -41,7 +21,7 @@ struct DevSiteSnapshot: Equatable, Sendable {
   /// Walks content/ and themes/ with plain system calls: this runs several times a second, and
   /// FileManager's enumerator cost more than the build of a small edit on a site of many plans.
   static func take(_ siteDirectory: URL) -> DevSiteSnapshot {
-    var files: [String: Stamp] = [:]
+    var files: [String: FileStamp] = [:]
     var folders: [String] = []
     let site = siteDirectory.path
     var queue = ["content", "themes"]
@@ -61,7 +41,7 @@ struct DevSiteSnapshot: Equatable, Sendable {
         if (st.st_mode & S_IFMT) == S_IFDIR {
           queue.append(path)
         } else {
-          files[path] = Stamp(st)
+          files[path] = FileStamp(st)
         }
       }
     }
