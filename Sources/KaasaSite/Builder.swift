@@ -81,17 +81,14 @@ public struct Builder: Sendable {
       trustsFileStamps: memory != nil && !clean
     ).load()
     // Written beside the rendering (tens of megabytes for a large site); waited for before returning.
-    var parseSaved: BackgroundResult<Bool>?
-    defer { _ = parseSaved?.wait() }
+    var parseSaved: BackgroundResult<Void>?
+    defer { parseSaved?.wait() }
     if let parseFile, let parsed = loaded.parsed {
       let changed = loaded.parsedPlans > 0 || parsed.entries.count != previousParse?.entries.count
       if let memory {
         memory.keep(parsed, save: changed ? parseFile : nil)
       } else if changed {
-        parseSaved = BackgroundResult {
-          parsed.save(to: parseFile)
-          return true
-        }
+        parseSaved = BackgroundResult { parsed.save(to: parseFile) }
       }
     }
     phase("load and check")

@@ -131,12 +131,8 @@ final class StagedOutput: OutputSink {
     do {
       try makeFolders(for: file.path)
       switch file.content {
-      case .bytes(let data):
-        try FileError.writeFile(target, data)
-      case .parts(let parts):
-        try FileError.writeFile(target, parts: parts)
-      case .copy(let source):
-        try FileManager.default.copyItem(atPath: source, toPath: target)
+      case .bytes, .parts, .copy:
+        try write(file.content, to: target)
       case .previous(let source):
         // A hard link shares the unchanged file with the old output, which is about to be removed;
         // where links are not possible the file is copied.
@@ -272,17 +268,7 @@ final class OutputUpdater: OutputSink {
     try makeFolders(for: file.path)
     let name = target[target.index(after: target.lastIndex(of: "/")!)...]
     let temporary = parentPath(target) + "/." + name + token
-    switch file.content {
-    case .bytes(let data):
-      try FileError.writeFile(temporary, data)
-    case .parts(let parts):
-      try FileError.writeFile(temporary, parts: parts)
-    case .copy(let source):
-      try? FileManager.default.removeItem(atPath: temporary)
-      try FileManager.default.copyItem(atPath: source, toPath: temporary)
-    case .previous, .written:
-      break
-    }
+    try write(file.content, to: temporary)
     let stamp = BuildCache.stamp(of: temporary)
     state.withLock {
       $0.pending.append((temporary, target))
@@ -387,5 +373,21 @@ final class OutputUpdater: OutputSink {
       }
     }
     return (files, directories)
+  }
+}
+
+/// Writes a file's bytes, parts or copied source to `path`; a file already there is replaced.
+/// Reused and written files have no content of their own: each sink handles those.
+private func write(_ content: OutputFile.Content, to path: String) throws {
+  switch content {
+  case .bytes(let data):
+    try FileError.writeFile(path, data)
+  case .parts(let parts):
+    try FileError.writeFile(path, parts: parts)
+  case .copy(let source):
+    try? FileManager.default.removeItem(atPath: path)
+    try FileManager.default.copyItem(atPath: source, toPath: path)
+  case .previous, .written:
+    break
   }
 }
