@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Yams
 
@@ -246,7 +247,9 @@ enum Decoding {
       type: type ?? .other,
       tags: tags, statusOverride: status, budget: budget, contact: contact, location: location,
       feedback: feedback,
-      documents: documents, timeline: timeline, draft: draft, body: document.body, bodyLine: document.bodyLine
+      documents: documents, timeline: timeline, draft: draft, body: document.body,
+      bodyLine: document.bodyLine,
+      frontMatterDigest: Hex.string(SHA256.hash(data: Data(document.yaml.utf8)))
     )
   }
 

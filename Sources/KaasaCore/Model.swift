@@ -286,12 +286,13 @@ public struct Plan: Sendable {
     var draft: Bool
     var body: String
     var bodyLine: Int
+    var frontMatterDigest: String
 
     init(
       id: String, file: String, title: String, summary: String, municipality: Located<String>,
       villages: [Located<String>], type: PlanType, tags: [String], statusOverride: Stage?, budget: Budget?,
       contact: Contact?, location: PlanLocation?, feedback: FeedbackWindow?, documents: [PlanDocument],
-      timeline: [TimelineEntry], draft: Bool, body: String, bodyLine: Int
+      timeline: [TimelineEntry], draft: Bool, body: String, bodyLine: Int, frontMatterDigest: String
     ) {
       self.id = id
       self.file = file
@@ -311,6 +312,7 @@ public struct Plan: Sendable {
       self.draft = draft
       self.body = body
       self.bodyLine = bodyLine
+      self.frontMatterDigest = frontMatterDigest
     }
 
     func copy() -> Storage {
@@ -318,7 +320,7 @@ public struct Plan: Sendable {
         id: id, file: file, title: title, summary: summary, municipality: municipality, villages: villages,
         type: type, tags: tags, statusOverride: statusOverride, budget: budget, contact: contact,
         location: location, feedback: feedback, documents: documents, timeline: timeline, draft: draft,
-        body: body, bodyLine: bodyLine)
+        body: body, bodyLine: bodyLine, frontMatterDigest: frontMatterDigest)
     }
   }
 
@@ -406,19 +408,26 @@ public struct Plan: Sendable {
     get { storage.bodyLine }
     set { unique().bodyLine = newValue }
   }
+  /// SHA-256 (hexadecimal) of the front matter's text, or empty when the plan was not read from a
+  /// file. Everything lists, feeds and calendars show of a plan comes from its front matter, so a
+  /// build can tell an edit of the body, which only the plan's own page shows, from one of the facts.
+  public var frontMatterDigest: String {
+    get { storage.frontMatterDigest }
+    set { unique().frontMatterDigest = newValue }
+  }
 
   public init(
     id: String, file: String, title: String, summary: String, municipality: Located<String>,
     villages: [Located<String>] = [], type: PlanType, tags: [String] = [], statusOverride: Stage? = nil,
     budget: Budget? = nil, contact: Contact? = nil, location: PlanLocation? = nil,
     feedback: FeedbackWindow? = nil, documents: [PlanDocument] = [], timeline: [TimelineEntry],
-    draft: Bool = false, body: String = "", bodyLine: Int = 1
+    draft: Bool = false, body: String = "", bodyLine: Int = 1, frontMatterDigest: String = ""
   ) {
     storage = Storage(
       id: id, file: file, title: title, summary: summary, municipality: municipality, villages: villages,
       type: type, tags: tags, statusOverride: statusOverride, budget: budget, contact: contact,
       location: location, feedback: feedback, documents: documents, timeline: timeline, draft: draft,
-      body: body, bodyLine: bodyLine)
+      body: body, bodyLine: bodyLine, frontMatterDigest: frontMatterDigest)
   }
 
   public var municipalityID: String { municipality.value }

@@ -19,7 +19,7 @@ public struct ParseCache: Sendable {
     public var stamp: FileStamp? = nil
   }
 
-  static let header = "kaasa-parsed 1"
+  static let header = "kaasa-parsed 2"
   /// The kaasa binary that wrote it (`CacheFile.program`).
   let program: String
   public var entries: [String: Entry]
@@ -220,6 +220,7 @@ extension Plan {
     w.put(draft)
     w.put(body)
     w.put(bodyLine)
+    w.put(frontMatterDigest)
   }
 
   init(from r: inout ByteReader) throws {
@@ -267,6 +268,6 @@ extension Plan {
       id: id, file: file, title: title, summary: summary, municipality: municipality, villages: villages,
       type: type, tags: tags, statusOverride: statusOverride, budget: budget, contact: contact,
       location: location, feedback: feedback, documents: documents, timeline: timeline, draft: try r.bool(),
-      body: try r.string(), bodyLine: try r.int())
+      body: try r.string(), bodyLine: try r.int(), frontMatterDigest: try r.string())
   }
 }

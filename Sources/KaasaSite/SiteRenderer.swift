@@ -88,14 +88,15 @@ public struct SiteRenderer: Sendable {
     let previous = incremental?.previous
     // As a path: a rebuild looks at tens of thousands of files, and URL work cost more than that.
     let outputPath = incremental?.output.path ?? ""
-    // Per plan, in parallel: its key, and its previous output when that is still valid.
-    let lookups = try parallelMap(plans.indices) { i -> (key: String?, hit: BuildCache.PlanRecord?) in
-      guard let incremental else { return (nil, nil) }
-      let key = planKey(plans[i], facts: base.facts[plans[i].id]!, incremental)
+    // Per plan, in parallel: its keys, and its previous output when that is still valid.
+    typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?)
+    let lookups = try parallelMap(plans.indices) { i -> Lookup in
+      guard let incremental else { return (nil, nil, nil) }
+      let (key, listing) = planKeys(plans[i], facts: base.facts[plans[i].id]!, incremental)
       guard let key, let record = previous?.plans[plans[i].id], record.key == key,
         previous?.unchangedFiles(record.files, in: outputPath) == true
-      else { return (key, nil) }
-      return (key, record)
+      else { return (key, listing, nil) }
+      return (key, listing, record)
     }
     // cmark parses behind one lock, so one thread renders every body while the other cores make
     // each plan's feed pieces, card and plans.json entry; the pages follow once the bodies are in.
@@ -145,7 +146,8 @@ public struct SiteRenderer: Sendable {
     }
     let shared = model
     let jobs = areaJobs(model: shared) + siteWideJobs(model: shared)
-    let keys = Dictionary(zip(plans.map(\.id), lookups.map(\.key)), uniquingKeysWith: { a, _ in a })
+    // Areas and site-wide files show plans as lists, feeds and calendars do: by their listing keys.
+    let keys = Dictionary(zip(plans.map(\.id), lookups.map(\.listing)), uniquingKeysWith: { a, _ in a })
     let allPlans = incremental.flatMap { jobKey("site", members: plans, keys: keys, $0, exactNow: true) }
     let aggregates = try parallelMap(jobs.indices) { j -> (key: String?, files: [OutputFile], reused: Bool) in
       let job = jobs[j]
@@ -198,14 +200,15 @@ public struct SiteRenderer: Sendable {
       reusedAreas: aggregates.count(where: \.reused))
   }
 
-  /// Everything a plan's own outputs (page, calendar, card, feed pieces) are rendered from, or nil
-  /// when its source digest is unknown.
-  func planKey(_ plan: Plan, facts: PlanFacts, _ incremental: Incremental) -> String? {
-    guard let digest = incremental.sourceDigests[plan.file] else { return nil }
+  /// A plan's keys. `key` covers everything its own outputs (page, calendar, card, feed pieces) are
+  /// rendered from; nil when its source digest is unknown. `listing` is the same without the body,
+  /// which only the plan's own page shows: what areas, feeds, calendars and site-wide files use of
+  /// the plan, so an edit of the body renders that page alone. Nil also for a plan not read from a file.
+  func planKeys(_ plan: Plan, facts: PlanFacts, _ incremental: Incremental) -> (
+    key: String?, listing: String?
+  ) {
+    guard let digest = incremental.sourceDigests[plan.file] else { return (nil, nil) }
     var k = CacheKey()
-    k.add(incremental.buildKey)
-    k.add(plan.file)
-    k.add(digest)
     // Where now falls among the plan's instants decides its status, past and coming steps, feed
     // items, cancelled events and the feedback state; nothing else of now reaches these outputs
     // (today's date is in the build key).
@@ -231,7 +234,17 @@ public struct SiteRenderer: Sendable {
     } else {
       k.add("no history")
     }
-    return k.finish()
+    let timeAndHistory = k.finish()
+    func key(_ content: String) -> String {
+      var k = CacheKey()
+      k.add(incremental.buildKey)
+      k.add(plan.file)
+      k.add(content)
+      k.add(timeAndHistory)
+      return k.finish()
+    }
+    let listing = plan.frontMatterDigest.isEmpty ? nil : key("front matter " + plan.frontMatterDigest)
+    return (key(digest), listing)
   }
 
   /// An aggregate's key: the build key, its name and its plans' keys; nil if any plan has no key.

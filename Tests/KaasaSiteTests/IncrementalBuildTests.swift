@@ -233,6 +233,39 @@ struct IncrementalBuildTests {
     #expect(page.contains("Uus pealkiri"))
   }
 
+  @Test func editingOnlyTheBodyOfAPlanRendersItsPageAlone() throws {
+    let site = try EditableSite(seed: 11)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let now = fixedNow("2026-11-26T12:00")
+    _ = try builder(site, output: output).build(now: now)
+    let unchanged = try builder(site, output: output).build(now: now)
+    let plans = site.planFiles().count
+    #expect(unchanged.reusedPlans == plans)
+    let file = site.planFiles()[1]
+    try site.write(try site.read(file) + "\nLõik, mis ei muuda plaani andmeid.\n", to: file)
+    let edited = try builder(site, output: output).build(now: now)
+    #expect(edited.reusedPlans == plans - 1)
+    // Lists, feeds, calendars and site-wide files do not show the body: every one is reused.
+    #expect(edited.reusedAreas == unchanged.reusedAreas)
+    let page = try String(
+      contentsOf: output.appendingPathComponent(
+        "plans/\(file.deletingPathExtension().lastPathComponent)/index.html"),
+      encoding: .utf8)
+    #expect(page.contains("Lõik, mis ei muuda plaani andmeid."))
+    let clean = site.root.appendingPathComponent("clean")
+    #expect(try reference(site, output: clean).build(now: now).succeeded)
+    #expect(try snapshot(output) == snapshot(clean))
+    // The summary is in the front matter: the plan's areas and the site-wide files follow it.
+    try site.write(
+      try site.read(file).replacingOccurrences(of: "summary: ", with: "summary: Täpsustatud. "), to: file)
+    let resummarised = try builder(site, output: output).build(now: now)
+    #expect(resummarised.reusedPlans == plans - 1)
+    #expect(resummarised.reusedAreas < unchanged.reusedAreas)
+    #expect(try reference(site, output: clean).build(now: now).succeeded)
+    #expect(try snapshot(output) == snapshot(clean))
+  }
+
   @Test func aFileChangedByHandInTheOutputIsRenderedAgain() throws {
     let site = try EditableSite(seed: 10)
     defer { site.remove() }
