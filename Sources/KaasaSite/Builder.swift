@@ -123,7 +123,7 @@ public struct Builder: Sendable {
       !write
       ? .kept
       : cacheFile != nil && isFolder(output)
-        ? .updated(OutputUpdater(output: output, known: incremental?.previous?.stamps ?? [:]))
+        ? .updated(updater(previous: incremental?.previous))
         : .staged(try StagedOutput(output: output, stamps: cacheFile != nil))
     var rendered: SiteRenderer.Rendered
     do {
@@ -177,6 +177,18 @@ public struct Builder: Sendable {
     }
     report.phases = phases
     return report
+  }
+
+  /// Updates the output in place, knowing the files of `previous` unchanged unless they are shown to
+  /// be otherwise. When this process made the output and remembers it (`kaasa serve`), what it
+  /// remembers is what the output holds, and listing 20,000 files and the folders that hold them is
+  /// a fifth of a second saved on every rebuild of a large site.
+  private func updater(previous: BuildCache?) -> OutputUpdater {
+    let path = output.standardizedFileURL.path
+    if !clean, let remembered = memory?.build, remembered.output == path {
+      return OutputUpdater(output: output, known: remembered.stamps, knownIsEverything: true)
+    }
+    return OutputUpdater(output: output, known: previous?.stamps ?? [:])
   }
 
   /// The largest resident size of the process so far, in bytes.

@@ -216,13 +216,27 @@ final class OutputUpdater: OutputSink {
   }
   private let state: Mutex<State>
 
-  init(output: URL, known: [String: BuildCache.Stamp]) {
+  /// With `knownIsEverything`, the files of `known` are taken to be all the output holds, and it is
+  /// not listed: a process that made the output and remembers what it wrote (`kaasa serve`) knows.
+  /// Files changed or removed since are still found (reused files are checked first, written ones
+  /// compared); a file added by hand stays until a build that lists the output.
+  init(output: URL, known: [String: BuildCache.Stamp], knownIsEverything: Bool = false) {
     base = output.standardizedFileURL.path
     self.known = known
-    let listed = Self.listFiles(base)
+    let listed = knownIsEverything ? Self.listing(of: known.keys) : Self.listFiles(base)
     existing = listed.files
     existingDirectories = listed.directories
     state = Mutex(State(directories: Set(listed.directories)))
+  }
+
+  /// The files named and the folders that hold them.
+  static func listing(of files: some Collection<String>) -> (files: Set<String>, directories: [String]) {
+    var directories = Set<String>()
+    for path in files {
+      var dir = parentPath(path)
+      while !dir.isEmpty && directories.insert(dir).inserted { dir = parentPath(dir) }
+    }
+    return (Set(files), Array(directories))
   }
 
   func accept(_ file: OutputFile) throws -> OutputFile {

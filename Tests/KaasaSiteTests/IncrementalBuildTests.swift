@@ -278,6 +278,47 @@ struct IncrementalBuildTests {
     #expect(try Data(contentsOf: target) == original)
   }
 
+  /// `kaasa serve` remembers what its output holds instead of listing it: what is changed, removed
+  /// or emptied there by hand is still put right by the next build.
+  @Test func aProcessThatRemembersItsOutputStillRepairsIt() throws {
+    let site = try EditableSite(seed: 12)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let memory = BuildMemory()
+    let now = fixedNow("2026-11-26T12:00")
+    _ = try builder(site, output: output, memory: memory).build(now: now)
+    let reference = site.root.appendingPathComponent("reference")
+    _ = try self.reference(site, output: reference).build(now: now)
+    let fm = FileManager.default
+    // A page changed and a feed removed: put right. A file added by hand shows that the output
+    // was not listed: it stays.
+    try Data("<p>muudetud käsitsi</p>".utf8).write(
+      to: output.appendingPathComponent("plans/torma-kooli-katuse-renoveerimine/index.html"))
+    let feed = try #require(
+      fm.subpathsOfDirectory(atPath: output.path).sorted().first { $0.hasSuffix("/feed.xml") })
+    try fm.removeItem(at: output.appendingPathComponent(feed))
+    try Data("käsitsi".utf8).write(to: output.appendingPathComponent("lisatud.txt"))
+    let again = try builder(site, output: output, memory: memory).build(now: now)
+    #expect(again.succeeded)
+    var files = try snapshot(output)
+    #expect(files.removeValue(forKey: "lisatud.txt") != nil)
+    #expect(files == (try snapshot(reference)))
+    // A whole plan's folder removed: the build cannot write into it and makes a new output.
+    let plan = try #require(
+      fm.contentsOfDirectory(atPath: output.appendingPathComponent("plans").path).sorted().last {
+        !$0.hasPrefix(".") && $0 != "index.html"
+      })
+    try fm.removeItem(at: output.appendingPathComponent("plans/\(plan)"))
+    #expect(try builder(site, output: output, memory: memory).build(now: now).succeeded)
+    #expect(try snapshot(output) == snapshot(reference))
+    // And then an ordinary edit, with the output as the process remembers it.
+    let file = site.planFiles()[0]
+    try site.replaceLine(in: file, prefix: "title:", with: "title: Uus pealkiri")
+    _ = try builder(site, output: output, memory: memory).build(now: now)
+    _ = try self.reference(site, output: reference).build(now: now)
+    #expect(try snapshot(output) == snapshot(reference))
+  }
+
   @Test func cleanIgnoresTheCacheAndADamagedCacheIsIgnored() throws {
     let site = try EditableSite(seed: 11)
     defer { site.remove() }
