@@ -102,7 +102,7 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, Codable {
   /// that instant: a Gregorian calendar per call cost more than the rest of a list item.
   public init(_ instant: Date, in zone: TimeZone) {
     self.init(
-      wallSeconds: Int(instant.timeIntervalSince1970.rounded(.down)) + zone.secondsFromGMT(for: instant))
+      wallSeconds: Int(instant.timeIntervalSince1970.rounded(.down)) + zone.secondsFromUTC(at: instant))
   }
 
   /// The wall time `seconds` after 1970-01-01 00:00 (the wall time read as UTC).
@@ -128,6 +128,13 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, Codable {
     // does for wall times that a change skips or repeats.
     let wall = wallSeconds
     if date.isValid, (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second) {
+      // The same, from the zone's table of offsets when it has one.
+      if let table = ZoneOffsets.of(zone), let first = table.offset(at: wall),
+        let offset = table.offset(at: wall - first),
+        table.steadyOffset(through: (wall - offset - 86_400)...(wall - offset + 86_400)) == offset
+      {
+        return Date(timeIntervalSince1970: TimeInterval(wall - offset))
+      }
       let guess = Date(timeIntervalSince1970: TimeInterval(wall))
       let offset = zone.secondsFromGMT(
         for: guess.addingTimeInterval(TimeInterval(-zone.secondsFromGMT(for: guess))))

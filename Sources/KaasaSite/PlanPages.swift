@@ -222,7 +222,7 @@ extension SiteRenderer {
     default:
       let instant = d.start(in: zone)
       let lt = localDateTime(instant)
-      let offset = zone.secondsFromGMT(for: instant)
+      let offset = zone.secondsFromUTC(at: instant)
       let sign = offset < 0 ? "-" : "+"
       return lt.date.description + "T" + Digits.padded(lt.hour, 2) + ":" + Digits.padded(lt.minute, 2) + sign
         + Digits.padded(abs(offset) / 3600, 2) + ":" + Digits.padded(abs(offset) % 3600 / 60, 2)

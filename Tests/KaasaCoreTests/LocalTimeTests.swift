@@ -81,3 +81,32 @@ struct LocalTimeTests {
     #expect(LocalDate(year: 2026, month: 12, day: 1).daysSince1970 == 20_788)
   }
 }
+
+@Suite("Tables of a zone's offsets")
+struct ZoneOffsetsTests {
+  /// Every zone above has a table (else the conversions never use one), and the table gives the
+  /// zone's own offset on both sides of every change and at instants spread over the years covered.
+  @Test(arguments: [
+    "Europe/Tallinn", "UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Apia",
+    "America/St_Johns", "Pacific/Chatham", "America/Santiago", "Asia/Tehran", "Africa/Casablanca",
+    "Europe/Moscow",
+  ])
+  func tablesGiveTheZonesOffsets(zoneID: String) throws {
+    let zone = try #require(TimeZone(identifier: zoneID))
+    let table = try #require(ZoneOffsets.of(zone))
+    #expect(zoneID == "UTC" ? table.changes.isEmpty : !table.changes.isEmpty)
+    var seconds = table.changes.flatMap { [$0 - 1, $0, $0 + 1] }
+    // 1970 to 2100 at a step of 10 days, 3 hours and 17 minutes, so every time of day comes round.
+    seconds += stride(from: 0, to: ZoneOffsets.covered.upperBound, by: 10 * 86_400 + 3 * 3600 + 17 * 60)
+    for second in seconds {
+      let expected = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(second)))
+      #expect(table.offset(at: second) == expected, "\(second) in \(zoneID)")
+      if table.offset(at: second) != expected { return }
+    }
+    #expect(table.offset(at: -1) == nil && table.offset(at: ZoneOffsets.covered.upperBound) == nil)
+    if let change = table.changes.first {
+      #expect(table.steadyOffset(through: (change - 10)...(change + 10)) == nil)
+      #expect(table.steadyOffset(through: (change)...(change + 10)) == table.offset(at: change))
+    }
+  }
+}
