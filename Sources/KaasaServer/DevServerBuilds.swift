@@ -33,7 +33,7 @@ final class DevSiteBuilds: Sendable {
   private let events: DevReloadEvents
   private let onBuild: @Sendable (DevBuildResult) -> Void
   private let state = Mutex(State())
-  /// The parse and build caches, kept between builds; written to disk after each reload is out.
+  /// The parse and build caches, kept between builds; written to disk when the site rests.
   private let memory = BuildMemory()
 
   init(
@@ -119,15 +119,18 @@ final class DevSiteBuilds: Sendable {
     for c in waiters { c.resume() }
     onBuild(result)
     events.publish(result.generation)
-    // The pages are out; the caches go to disk before the next build starts, so the next `kaasa
-    // serve` starts warm.
+    return result
+  }
+
+  /// Writes what the builds kept in memory to the site's cache folder (off the cooperative pool),
+  /// so the next process starts warm. The watcher calls it between builds, never during one.
+  func writeCaches() async {
     await withCheckedContinuation { c in
       DispatchQueue.global(qos: .utility).async { [memory] in
         memory.flush()
         c.resume()
       }
     }
-    return result
   }
 
   private static func runBuild(

@@ -117,6 +117,7 @@ struct DevSiteWatcher: Service {
     } catch is CancellationError {
       // Graceful shutdown or cancellation: the server stops, nothing went wrong.
     }
+    await builds.writeCaches()
   }
 
   private func watch(_ site: URL) async throws {
@@ -125,6 +126,13 @@ struct DevSiteWatcher: Service {
       var snapshot = DevSiteSnapshot.take(site)
       events?.watch(snapshot.folders, in: site)
       await builds.build()
+      // The caches of the last build go to disk once the site has rested for a while.
+      var built: ContinuousClock.Instant? = .now
+      func writeCachesIfRested() async {
+        guard let at = built, ContinuousClock.now - at >= configuration.cacheWriteDelay else { return }
+        await builds.writeCaches()
+        built = nil
+      }
       // With events, the site is still walked now and then, in case a notification was missed.
       let fallback = max(configuration.pollInterval, .seconds(3))
       let tick = Duration.milliseconds(50)
@@ -132,10 +140,12 @@ struct DevSiteWatcher: Service {
         if let events {
           var waited = Duration.zero
           while waited < fallback, !events.drain() {
+            await writeCachesIfRested()
             try await Task.sleep(for: tick)
             waited += tick
           }
         } else {
+          await writeCachesIfRested()
           try await Task.sleep(for: configuration.pollInterval)
         }
         var next = DevSiteSnapshot.take(site)
@@ -153,6 +163,7 @@ struct DevSiteWatcher: Service {
         // Events that came meanwhile are left for the next round: at worst one walk that finds nothing.
         snapshot = next
         await builds.build()
+        built = .now
       }
     }
   }

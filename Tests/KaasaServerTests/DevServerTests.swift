@@ -130,6 +130,33 @@ struct DevServerTests {
     }
   #endif
 
+  /// The caches a build keeps in memory reach the disk once the site has rested, or when the server
+  /// stops, not after every build.
+  @Test func cachesReachTheDiskWhenTheSiteRestsAndAtStop() async throws {
+    let site = try DevTestSite()
+    defer { site.remove() }
+    let folder = site.root.appendingPathComponent(".kaasa-cache")
+    @Sendable func cached() -> [String] {
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+      return names.filter { $0 == "parsed-plans" || $0.hasPrefix("build-") }.sorted()
+    }
+    try await site.withServer(cacheWriteDelay: .seconds(60)) { base in
+      #expect(try await get(base, "plans/torma-kool/").status == 200)
+      try site.write("content/plans/torma-kool.md", DevTestSite.plan(title: "Torma kooli uus katus"))
+      #expect(
+        try await eventually(timeout: .seconds(8)) {
+          try await get(base, "plans/torma-kool/").text.contains("Torma kooli uus katus")
+        })
+      #expect(cached().isEmpty)
+    }
+    #expect(cached().count == 2)
+    for name in cached() { try FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
+    try await site.withServer(cacheWriteDelay: .milliseconds(300)) { (base: URL) async throws in
+      #expect(try await get(base, "plans/torma-kool/").status == 200)
+      #expect(try await eventually(timeout: .seconds(8)) { cached().count == 2 })
+    }
+  }
+
   @Test func eventStreamAnnouncesEveryBuildAndEndsWhenTheServerStops() async throws {
     let site = try DevTestSite()
     defer { site.remove() }
@@ -253,12 +280,13 @@ struct DevTestSite {
   /// Runs the server on 127.0.0.1 with a free port around `body`, then stops it and checks that it
   /// stopped within a few seconds.
   func withServer<T: Sendable>(
-    pollInterval: Duration = .milliseconds(100), _ body: @Sendable (URL) async throws -> T
+    pollInterval: Duration = .milliseconds(100), cacheWriteDelay: Duration = .seconds(5),
+    _ body: @Sendable (URL) async throws -> T
   ) async throws -> T {
     let server = DevServer(
       configuration: DevServerConfiguration(
         siteDirectory: root, host: "127.0.0.1", port: 0, now: "2026-12-01T12:00",
-        pollInterval: pollInterval, debounce: .milliseconds(100)))
+        pollInterval: pollInterval, debounce: .milliseconds(100), cacheWriteDelay: cacheWriteDelay))
     let (listening, announce) = AsyncStream.makeStream(of: URL.self)
     let app = server.makeApplication { url in announce.yield(url) }
     let group = ServiceGroup(configuration: .init(services: [app], logger: DevServer.quietLogger))
