@@ -63,7 +63,7 @@ extension SiteRenderer {
     // plans cost more than the rest of the page.
     typealias Candidate = (start: Date, key: String, plan: Int, entry: Int)
     var upcoming: [Candidate] = []
-    var latest: [Candidate] = []
+    var past: [(start: Date, plan: Int, entry: Int)] = []
     let plans = site.plans
     for (p, plan) in plans.enumerated() {
       let facts = model.facts[plan.id]!
@@ -71,10 +71,20 @@ extension SiteRenderer {
         if start > now && start <= horizon {
           upcoming.append((start, "\(plan.id)/\(facts.ordered[e].key)", p, e))
         }
-        if start <= now { latest.append((start, "\(plan.id)/\(facts.ordered[e].key)", p, e)) }
+        if start <= now { past.append((start, p, e)) }
       }
     }
     upcoming.sort { $0.start != $1.start ? $0.start < $1.start : $0.key < $1.key }
+    // Only the latest few past entries are shown: those from the start of the last one shown on get
+    // a key (for the order among entries of the same start) and a place in the sort, not all of them.
+    let starts = past.map(\.start).sorted(by: >)
+    var latest: [Candidate] = []
+    if let earliest = starts.prefix(Self.latestUpdates).last {
+      for c in past where c.start >= earliest {
+        let plan = plans[c.plan]
+        latest.append((c.start, "\(plan.id)/\(model.facts[plan.id]!.ordered[c.entry].key)", c.plan, c.entry))
+      }
+    }
     latest.sort { $0.start != $1.start ? $0.start > $1.start : $0.key < $1.key }
     func item(_ c: Candidate) -> [String: Any] {
       let plan = plans[c.plan]
