@@ -34,11 +34,16 @@ public struct ZoneOffsets: Sendable {
     var changes: [Int] = []
     var offsets = [zone.secondsFromGMT(for: Date(timeIntervalSince1970: 0))]
     var after = Date(timeIntervalSince1970: 0)
+    var transitions = 0
     while let next = zone.nextDaylightSavingTimeTransition(after: after),
       next.timeIntervalSince1970 < Double(Self.covered.upperBound)
     {
+      // Transitions come in order, on whole seconds, and a few a year at most.
+      transitions += 1
       let second = Int(next.timeIntervalSince1970.rounded(.down))
-      guard second > (changes.last ?? -1), Double(second) == next.timeIntervalSince1970 else { return nil }
+      guard next > after, Double(second) == next.timeIntervalSince1970, transitions < 10_000 else {
+        return nil
+      }
       let offset = zone.secondsFromGMT(for: next)
       if offset != offsets.last {
         changes.append(second)
