@@ -123,28 +123,16 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, Codable {
   /// The instant this wall time names in `zone`; in a gap of a DST change it moves forward.
   public func instant(in zone: TimeZone) -> Date {
     // Away from a change of the zone's offset, the wall time names exactly one instant: the wall
-    // time read as UTC less the offset. That is checked (the instant reads back as this wall time,
-    // and the offset is the same a day either side); near a change the calendar decides, as it
-    // does for wall times that a change skips or repeats.
+    // time read as UTC less the offset, taken from the zone's table and checked to hold a day either
+    // side. Near a change, outside the table's years, or in a zone without a table, the calendar
+    // decides, as it does for wall times that a change skips or repeats.
     let wall = wallSeconds
-    if date.isValid, (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second) {
-      // The same, from the zone's table of offsets when it has one.
-      if let table = ZoneOffsets.of(zone), let first = table.offset(at: wall),
-        let offset = table.offset(at: wall - first),
-        table.steadyOffset(through: (wall - offset - 86_400)...(wall - offset + 86_400)) == offset
-      {
-        return Date(timeIntervalSince1970: TimeInterval(wall - offset))
-      }
-      let guess = Date(timeIntervalSince1970: TimeInterval(wall))
-      let offset = zone.secondsFromGMT(
-        for: guess.addingTimeInterval(TimeInterval(-zone.secondsFromGMT(for: guess))))
-      let instant = Date(timeIntervalSince1970: TimeInterval(wall - offset))
-      if zone.secondsFromGMT(for: instant) == offset,
-        zone.secondsFromGMT(for: instant.addingTimeInterval(-86_400)) == offset,
-        zone.secondsFromGMT(for: instant.addingTimeInterval(86_400)) == offset
-      {
-        return instant
-      }
+    if date.isValid, (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second),
+      let table = ZoneOffsets.of(zone), let first = table.offset(at: wall),
+      let offset = table.offset(at: wall - first),
+      table.steadyOffset(through: (wall - offset - 86_400)...(wall - offset + 86_400)) == offset
+    {
+      return Date(timeIntervalSince1970: TimeInterval(wall - offset))
     }
     var cal = Calendar(identifier: .gregorian)
     cal.timeZone = zone
