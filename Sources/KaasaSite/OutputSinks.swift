@@ -231,12 +231,17 @@ final class OutputUpdater: OutputSink {
 
   /// The files named and the folders that hold them.
   static func listing(of files: some Collection<String>) -> (files: Set<String>, directories: [String]) {
-    var directories = Set<String>()
+    (Set(files), Array(folders(holding: files)))
+  }
+
+  /// Every folder that holds one of `files`, however deep.
+  static func folders(holding files: some Sequence<String>) -> Set<String> {
+    var folders = Set<String>()
     for path in files {
       var dir = parentPath(path)
-      while !dir.isEmpty && directories.insert(dir).inserted { dir = parentPath(dir) }
+      while !dir.isEmpty && folders.insert(dir).inserted { dir = parentPath(dir) }
     }
-    return (Set(files), Array(directories))
+    return folders
   }
 
   func accept(_ file: OutputFile) throws -> OutputFile {
@@ -310,11 +315,7 @@ final class OutputUpdater: OutputSink {
     state.withLock { $0.pending = [] }
     let built = Set(built)
     for path in existing where !built.contains(path) { unlink(base + "/" + path) }
-    var kept = Set<String>()
-    for path in built {
-      var dir = parentPath(path)
-      while !dir.isEmpty && kept.insert(dir).inserted { dir = parentPath(dir) }
-    }
+    let kept = Self.folders(holding: built)
     // Deepest first, so a folder is empty by the time it is reached.
     let emptied = existingDirectories.filter { !kept.contains($0) }
     for dir in emptied.sorted(by: { $0.utf8.count > $1.utf8.count }) {
