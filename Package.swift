@@ -9,7 +9,6 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
@@ -23,13 +22,19 @@ let package = Package(
       pkgConfig: "libcmark-gfm",
       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
     ),
+    // libyaml reads the YAML of content files; its events become the tree the decoding walks.
+    .systemLibrary(
+      name: "CYAML",
+      pkgConfig: "yaml-0.1",
+      providers: [.apt(["libyaml-dev"])]
+    ),
     // The compact binary form of the caches kept between builds.
     .target(name: "KaasaBytes"),
     .target(
       name: "KaasaCore",
       dependencies: [
         "KaasaBytes",
-        .product(name: "Yams", package: "Yams"),
+        "CYAML",
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
@@ -74,7 +79,7 @@ let package = Package(
       dependencies: ["KaasaTemplate", "KaasaSite", .product(name: "Mustache", package: "swift-mustache")]),
     .testTarget(
       name: "KaasaSiteTests",
-      dependencies: ["KaasaSite", "KaasaCore", .product(name: "Yams", package: "Yams")]),
+      dependencies: ["KaasaSite", "KaasaCore"]),
     .testTarget(
       name: "KaasaServerTests",
       dependencies: [

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// What calendars need from one version of a plan: when and where each timeline entry happens, the
 /// feedback window, and whether the plan is cancelled. Comparing the facts of successive versions tells
@@ -117,12 +116,11 @@ struct RawFacts {
 
   init() {}
 
-  /// Through Yams, reading values as `YAMLReader` does; nil when the YAML does not parse.
+  /// Through the YAML tree, reading values as `YAMLReader` does; nil when the YAML does not parse.
   init?(yaml: String) {
-    guard let root = try? Yams.compose(yaml: yaml, .basic, .default, .utf8), case .mapping(let m) = root
-    else { return nil }
+    guard let root = try? YAMLNode.parse(yaml), case .mapping(let m, _) = root else { return nil }
     // As `YAMLReader` reads values.
-    func scalar(_ node: Node) -> String? {
+    func scalar(_ node: YAMLNode) -> String? {
       guard case .scalar(let s) = node, !node.isNull else { return nil }
       return s.string
     }
@@ -131,7 +129,7 @@ struct RawFacts {
       case "status": status = scalar(v)
       case "draft": draft = scalar(v)
       case "feedback":
-        guard case .mapping(let f) = v else { continue }
+        guard case .mapping(let f, _) = v else { continue }
         for (fk, fv) in f {
           switch fk.scalar?.string {
           case "opens": opens = scalar(fv)
@@ -140,9 +138,9 @@ struct RawFacts {
           }
         }
       case "timeline":
-        guard case .sequence(let list) = v else { continue }
+        guard case .sequence(let list, _) = v else { continue }
         for node in list {
-          guard case .mapping(let em) = node else { continue }
+          guard case .mapping(let em, _) = node else { continue }
           var e = Entry()
           for (ek, ev) in em {
             switch ek.scalar?.string {

@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import Synchronization
-import Yams
 
 /// What loading a site folder produced: the site (when its settings and areas could be read) and every problem.
 public struct LoadResult: Sendable {
@@ -250,7 +249,7 @@ public struct ContentLoader: Sendable {
   }
 
   private func loadYAML<T>(
-    _ rel: String, _ diagnostics: inout [Diagnostic], _ decode: (YAMLReader, Node?) -> T?
+    _ rel: String, _ diagnostics: inout [Diagnostic], _ decode: (YAMLReader, YAMLNode?) -> T?
   ) -> T? {
     guard FileManager.default.fileExists(atPath: siteDirectory.appendingPathComponent(rel).path) else {
       diagnostics.append(

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Yams
 
 /// Turns the YAML of each content file into model values; positions and problems go to the reader.
 enum Decoding {
@@ -19,7 +18,7 @@ enum Decoding {
 
   // MARK: site.yml
 
-  static func settings(_ r: YAMLReader, _ root: Node?) -> SiteSettings? {
+  static func settings(_ r: YAMLReader, _ root: YAMLNode?) -> SiteSettings? {
     guard let root else {
       if r.diagnostics.isEmpty {
         r.error(at: .start, "site.yml is empty: it needs at least 'title:' and 'baseURL:'")
@@ -67,7 +66,7 @@ enum Decoding {
 
   // MARK: areas.yml
 
-  static func municipalities(_ r: YAMLReader, _ root: Node?) -> [Municipality]? {
+  static func municipalities(_ r: YAMLReader, _ root: YAMLNode?) -> [Municipality]? {
     guard let root else {
       if r.diagnostics.isEmpty {
         r.error(at: .start, "areas.yml is empty: it needs a list 'municipalities:'")
@@ -143,7 +142,9 @@ enum Decoding {
 
   // MARK: plans
 
-  static func plan(_ r: YAMLReader, _ root: Node?, id: String, file: String, document: FrontMatterDocument)
+  static func plan(
+    _ r: YAMLReader, _ root: YAMLNode?, id: String, file: String, document: FrontMatterDocument
+  )
     -> Plan?
   {
     guard let root else {
@@ -253,7 +254,7 @@ enum Decoding {
     )
   }
 
-  static func entries(_ r: YAMLReader, _ list: [Node]) -> [TimelineEntry] {
+  static func entries(_ r: YAMLReader, _ list: [YAMLNode]) -> [TimelineEntry] {
     var result: [TimelineEntry] = []
     var usedKeys: [String: SourcePosition] = [:]
     for node in list {
@@ -314,7 +315,9 @@ enum Decoding {
 
   // MARK: pages
 
-  static func page(_ r: YAMLReader, _ root: Node?, slug: String, file: String, document: FrontMatterDocument)
+  static func page(
+    _ r: YAMLReader, _ root: YAMLNode?, slug: String, file: String, document: FrontMatterDocument
+  )
     -> Page?
   {
     guard let root else {

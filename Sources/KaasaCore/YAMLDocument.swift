@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reads a YAML tree into typed values, recording a diagnostic for every problem with its position.
 ///
@@ -15,12 +14,12 @@ final class YAMLReader {
     self.lineOffset = lineOffset
   }
 
-  func position(_ node: Node?) -> SourcePosition {
+  func position(_ node: YAMLNode?) -> SourcePosition {
     guard let mark = node?.mark else { return SourcePosition(line: 1 + lineOffset, column: 1) }
     return SourcePosition(line: mark.line + lineOffset, column: mark.column)
   }
 
-  func error(_ node: Node?, _ message: String) {
+  func error(_ node: YAMLNode?, _ message: String) {
     diagnostics.append(.error(file, position(node), message))
   }
 
@@ -28,53 +27,62 @@ final class YAMLReader {
     diagnostics.append(.error(file, position, message))
   }
 
-  func warning(_ node: Node?, _ message: String) {
+  func warning(_ node: YAMLNode?, _ message: String) {
     diagnostics.append(.warning(file, position(node), message))
   }
 
-  /// Composes `text`; a syntax error becomes a diagnostic at Yams' line and column.
-  func compose(_ text: String) -> Node? {
+  /// Composes `text`; a syntax error becomes a diagnostic at libyaml's line and column.
+  func compose(_ text: String) -> YAMLNode? {
     do {
-      // The basic resolver leaves every scalar a string: the decoding reads numbers, booleans and dates
-      // itself, and Yams' implicit resolution runs regular expressions on every scalar and key.
-      return try Yams.compose(yaml: text, .basic, .default, .utf8)
-    } catch let error as YamlError {
+      return try YAMLNode.parse(text)
+    } catch {
       switch error {
-      case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-        .composer(let context, let problem, let mark, _):
+      case .syntax(let problem, let at, let context, let contextMark):
         var message = "YAML syntax error: \(problem)"
-        if let context { message += " (\(context.text) at line \(context.mark.line + lineOffset))" }
+        if let context, let contextMark {
+          message += " (\(context) at line \(contextMark.line + lineOffset))"
+        }
         message +=
           ". Check indentation, the colon after each key, and quote values that contain ': ' or start with [ { # & * ! | > ' \" % @"
         diagnostics.append(
-          .error(file, SourcePosition(line: mark.line + lineOffset, column: mark.column), message))
-      case .duplicatedKeysInMapping(let duplicates, let context):
+          .error(file, SourcePosition(line: at.line + lineOffset, column: at.column), message))
+      case .duplicateKeys(let keys, let at):
         diagnostics.append(
           .error(
-            file, SourcePosition(line: context.mark.line + lineOffset, column: context.mark.column),
-            "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")): write each key once"))
-      default:
+            file, SourcePosition(line: at.line + lineOffset, column: at.column),
+            "duplicate key \(keys.map { "'\($0)'" }.joined(separator: ", ")): write each key once"))
+      case .unreadable(let problem, let offset):
         diagnostics.append(
-          .error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
+          .error(
+            file, position(ofByte: offset, in: text),
+            "YAML cannot be read here: \(problem). Remove the character or save the file as plain UTF-8 text")
+        )
       }
       return nil
-    } catch {
-      diagnostics.append(
-        .error(file, SourcePosition(line: 1 + lineOffset, column: 1), "YAML error: \(error)"))
-      return nil
     }
+  }
+
+  /// The line and column of a byte of `text`.
+  func position(ofByte offset: Int, in text: String) -> SourcePosition {
+    let before = text.utf8.prefix(offset)
+    let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+    let lineStart =
+      before.lastIndex(of: UInt8(ascii: "\n")).map { before.index(after: $0) } ?? before.startIndex
+    let column = String(decoding: before[lineStart...], as: UTF8.self).unicodeScalars.count + 1
+    return SourcePosition(line: line + lineOffset, column: column)
   }
 
   // MARK: - Mappings
 
   /// A mapping's entries by key, after warning about unknown keys (with a suggestion).
-  func mapping(_ node: Node?, what: String, allowed: [String]) -> Mapping? {
+  func mapping(_ node: YAMLNode?, what: String, allowed: [String]) -> Mapping? {
     guard let node else { return nil }
-    guard case .mapping(let m) = node else {
+    guard case .mapping(let m, _) = node else {
       error(node, "\(what) must be a mapping of 'key: value' lines, not \(describe(node))")
       return nil
     }
-    var entries: [String: (key: Node, value: Node)] = [:]
+    var entries = Entries()
+    entries.list.reserveCapacity(m.count)
     for (k, v) in m {
       guard let name = k.scalar?.string else {
         error(k, "keys in \(what) must be plain words")
@@ -84,7 +92,7 @@ final class YAMLReader {
         error(k, "duplicate key '\(name)' in \(what): write each key once")
         continue
       }
-      entries[name] = (k, v)
+      entries.list.append((name, k, v))
       if !allowed.contains(name) {
         warning(
           k,
@@ -95,28 +103,38 @@ final class YAMLReader {
     return Mapping(node: node, entries: entries, what: what, reader: self)
   }
 
-  func describe(_ node: Node) -> String {
+  func describe(_ node: YAMLNode) -> String {
     switch node {
     case .scalar(let s): return s.string.isEmpty ? "an empty value" : "'\(s.string)'"
     case .mapping: return "a mapping"
     case .sequence: return "a list"
-    case .alias: return "an alias"
+    }
+  }
+
+  /// A mapping's entries by name, found by a linear search: a content file's mappings hold a dozen keys
+  /// at most, where hashing each name cost more than comparing.
+  struct Entries {
+    var list: [(name: String, key: YAMLNode, value: YAMLNode)] = []
+
+    subscript(name: String) -> (key: YAMLNode, value: YAMLNode)? {
+      for entry in list where entry.name == name { return (entry.key, entry.value) }
+      return nil
     }
   }
 
   /// A mapping node's entries with typed accessors that report problems.
   struct Mapping {
-    let node: Node
-    let entries: [String: (key: Node, value: Node)]
+    let node: YAMLNode
+    let entries: Entries
     let what: String
     unowned let reader: YAMLReader
 
-    subscript(key: String) -> Node? {
+    subscript(key: String) -> YAMLNode? {
       guard let v = entries[key]?.value else { return nil }
       return v.isNull ? nil : v
     }
 
-    func keyNode(_ key: String) -> Node? { entries[key]?.key }
+    func keyNode(_ key: String) -> YAMLNode? { entries[key]?.key }
 
     func missing(_ key: String, hint: String) {
       let where_ = entries[key]?.key ?? node
@@ -185,10 +203,10 @@ final class YAMLReader {
     }
 
     /// A list; a single scalar is accepted as a list of one.
-    func list(_ key: String) -> [Node]? {
+    func list(_ key: String) -> [YAMLNode]? {
       guard let v = self[key] else { return nil }
       switch v {
-      case .sequence(let s): return Array(s)
+      case .sequence(let s, _): return s
       case .scalar: return [v]
       default:
         reader.error(v, "'\(key)' in \(what) must be a list, such as [a, b], not \(reader.describe(v))")
@@ -284,17 +302,6 @@ final class YAMLReader {
       }
       guard ok, let lat, let lon else { return (nil, m) }
       return (GeoPoint(latitude: lat, longitude: lon), m)
-    }
-  }
-}
-
-extension Node {
-  /// A plain `~`, `null` or nothing, as YAML's core schema reads them.
-  var isNull: Bool {
-    guard case .scalar(let s) = self, s.style == .plain else { return false }
-    switch s.string {
-    case "", "~", "null", "Null", "NULL": return true
-    default: return false
     }
   }
 }

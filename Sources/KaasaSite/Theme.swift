@@ -1,7 +1,6 @@
 import Foundation
 import KaasaCore
 import KaasaTemplate
-import Yams
 
 /// A theme: Mustache templates, UI translations and static assets.
 ///
@@ -89,19 +88,31 @@ public struct Theme: Sendable {
   }
 
   static func parseStrings(_ data: Data, path: String) throws(ThemeError) -> [String: TranslationValue] {
-    let loaded: Any?
+    let root: YAMLNode?
     do {
-      loaded = try Yams.load(yaml: String(decoding: data, as: UTF8.self))
+      root = try YAMLNode.parse(String(decoding: data, as: UTF8.self))
     } catch {
-      throw .translation(path, "\(error)")
+      throw .translation(path, error.description)
     }
-    guard let dict = loaded as? [String: Any] else { throw .translation(path, "expected key: value lines") }
+    guard case .mapping(let pairs, _)? = root else { throw .translation(path, "expected key: value lines") }
     var out: [String: TranslationValue] = [:]
-    for (k, v) in dict {
-      if let list = v as? [Any] {
-        out[k] = .list(list.map { "\($0)" })
-      } else {
-        out[k] = .text("\(v)")
+    // Values are taken as written: a translation is text, never a number or a boolean.
+    for (key, value) in pairs {
+      guard let k = key.string else {
+        throw .translation(path, "line \(key.mark.line): a key must be a word")
+      }
+      switch value {
+      case .scalar(let s): out[k] = .text(s.string)
+      case .sequence(let items, _):
+        out[k] = .list(
+          try items.map { item throws(ThemeError) in
+            guard let text = item.string else {
+              throw .translation(path, "line \(item.mark.line): each item of '\(k)' must be text")
+            }
+            return text
+          })
+      case .mapping(_, let mark):
+        throw .translation(path, "line \(mark.line): '\(k)' must be text or a list of texts, not a mapping")
       }
     }
     return out

@@ -18,7 +18,7 @@ struct CheckTests {
     #expect(r == [])
   }
 
-  @Test func yamlSyntaxErrorUsesYamsLineAndColumn() throws {
+  @Test func yamlSyntaxErrorUsesLibyamlLineAndColumn() throws {
     let text = "---\ntitle: A\nsummary: [unclosed\nmunicipality: jogeva-vald\n---\n"
     let r = try check(["content/plans/x.md": text])
     #expect(r.count == 1)
@@ -27,6 +27,32 @@ struct CheckTests {
         "content/plans/x.md:4:13: error: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at line 3)"
       ))
     #expect(r[0].contains("error: YAML syntax error"))
+  }
+
+  @Test func duplicateKeyIsReportedAtItsFirstLine() throws {
+    let plan = TestSite.plan(extra: "type: other\n")
+    let r = try check(["content/plans/x.md": plan])
+    #expect(r == ["content/plans/x.md:6:1: error: duplicate key 'type': write each key once"])
+  }
+
+  @Test func controlCharacterIsReportedAtItsLineAndColumn() throws {
+    let plan = TestSite.plan(title: "Torma\u{7}kool")
+    let r = try check(["content/plans/x.md": plan])
+    #expect(r.count == 1)
+    #expect(
+      r.first?.hasPrefix(
+        "content/plans/x.md:2:13: error: YAML cannot be read here: control characters are not allowed.")
+        == true,
+      "\(r)")
+  }
+
+  @Test func anchorsAndAliasesCanRepeatAValue() throws {
+    let plan = TestSite.plan(
+      timeline:
+        "  - { date: 2026-11-20, stage: idea, title: Idee, location: &kool Torma kool }\n  - { date: 2026-12-01, title: Arutelu, location: *kool }\n"
+    )
+    let r = try check(["content/plans/x.md": plan])
+    #expect(r == [])
   }
 
   @Test func missingFrontMatter() throws {

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import Yams
 
 @testable import KaasaCore
 @testable import KaasaSite
@@ -64,20 +63,17 @@ func kaasaCommands(_ script: String) -> [String] {
   return lines.filter { $0 == "kaasa" || $0.hasPrefix("kaasa ") }
 }
 
-extension Node {
+extension YAMLNode {
   /// The value under a key of a mapping, compared as written (so `on:` stays a key, not a boolean).
-  func value(_ key: String) -> Node? {
-    guard case .mapping(let m) = self else { return nil }
-    return m.first { $0.key.string == key }?.value
-  }
+  func value(_ key: String) -> YAMLNode? { self[key] }
 
-  var items: [Node] {
-    if case .sequence(let s) = self { return Array(s) }
+  var items: [YAMLNode] {
+    if case .sequence(let s, _) = self { return s }
     return []
   }
 
-  var pairs: [(key: String, value: Node)] {
-    guard case .mapping(let m) = self else { return [] }
+  var pairs: [(key: String, value: YAMLNode)] {
+    guard case .mapping(let m, _) = self else { return [] }
     return m.map { ($0.key.string ?? "", $0.value) }
   }
 }
@@ -87,8 +83,8 @@ struct CommandLineTests {
   static let github = repositoryRoot.appendingPathComponent("examples/.github/workflows/kaasa.yml")
   static let gitlab = repositoryRoot.appendingPathComponent("examples/.gitlab-ci.yml")
 
-  static func yaml(_ url: URL) throws -> Node {
-    try #require(try Yams.compose(yaml: String(contentsOf: url, encoding: .utf8)))
+  static func yaml(_ url: URL) throws -> YAMLNode {
+    try #require(try YAMLNode.parse(String(contentsOf: url, encoding: .utf8)))
   }
 
   /// Every `run:` of every step.
