@@ -32,9 +32,20 @@ public enum Slug {
     for scalar in text.unicodeScalars {
       let mapped: String
       switch scalar.value {
-      case 0x61...0x7A, 0x30...0x39: mapped = String(scalar)
-      case 0x41...0x5A: mapped = String(Unicode.Scalar(scalar.value + 32)!)
+      case 0x61...0x7A, 0x30...0x39, 0x41...0x5A:
+        // ASCII letters and digits go straight in, lowercased, without a string each.
+        if pendingDash { out.unicodeScalars.append("-") }
+        pendingDash = false
+        out.unicodeScalars.append(
+          scalar.value <= 0x5A && scalar.value >= 0x41 ? Unicode.Scalar(scalar.value + 32)! : scalar)
+        continue
       case 0...0x7F: mapped = ""
+      // Estonian letters, in either case, fold without a look at Unicode properties.
+      case 0xF5, 0xD5, 0xF6, 0xD6: mapped = "o"
+      case 0xE4, 0xC4: mapped = "a"
+      case 0xFC, 0xDC: mapped = "u"
+      case 0x161, 0x160: mapped = "s"
+      case 0x17E, 0x17D: mapped = "z"
       default:
         let lower = Character(scalar).lowercased()
         if let t = lower.first.flatMap({ transliteration[$0] }) {

@@ -306,6 +306,20 @@ final class YAMLReader {
   }
 }
 
+extension String {
+  /// `trimmed` without a walk over characters when neither end can be a space: nearly every value.
+  var trimmed: String {
+    let bytes = utf8
+    guard let first = bytes.first, let last = bytes.last else { return "" }
+    // A space byte, or a byte of U+00A0 (C2 A0), at either end takes the character-wise path.
+    func mayBeSpace(_ b: UInt8) -> Bool {
+      b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0xC2 || b == 0xA0
+    }
+    if !mayBeSpace(first) && !mayBeSpace(last) { return self }
+    return self[...].trimmed
+  }
+}
+
 extension StringProtocol {
   /// Trims spaces, tabs and line ends without a round trip through NSString.
   var trimmed: String {

@@ -128,4 +128,25 @@ struct YAMLTreeTests {
     #expect(problem == "control characters are not allowed")
     #expect(offset == 23, "after the 13 bytes of the first line and 10 of the second")
   }
+
+  @Test func trimmingAStringAgreesWithTrimmingByCharacters() {
+    let samples = [
+      "", " ", "a", " a ", "\ta\n", "Torma kool", "a\u{00A0}", "\u{00A0}a", "a \u{301}", " \u{301}a",
+      "\r\na\r\n",
+      "õ", "Jõgeva ", " Põltsamaa", "a\u{00C2}", "\u{00C2}", "\u{1F600} ", "x\u{2003}",
+    ]
+    for sample in samples {
+      // A substring takes the character-wise path.
+      #expect(sample.trimmed == sample[...].trimmed, "\(sample.unicodeScalars.map { $0.value })")
+    }
+    #expect(" a ".trimmed == "a")
+    #expect("a \u{301}".trimmed == "a \u{301}", "a space with a combining mark is a character, not a space")
+  }
+
+  @Test func slugsOfMixedTitles() {
+    #expect(Slug.make("Avalik ARUTELU 2") == "avalik-arutelu-2")
+    #expect(Slug.make("  --Torma: kool!! ") == "torma-kool")
+    #expect(Slug.make("Kool-Maja (II)") == "kool-maja-ii")
+    #expect(Slug.make("Põltsamaa ÕUE ja Ümbrus") == "poltsamaa-oue-ja-umbrus")
+  }
 }
