@@ -58,48 +58,51 @@ public struct FrontMatterDocument: Sendable {
   public static func split(_ text: String, file: String) -> Result<FrontMatterDocument, Diagnostic> {
     // Lines are found on the UTF-8 bytes, and only as far as the closing line.
     var text = text
-    return text.withUTF8 { bytes -> Result<FrontMatterDocument, Diagnostic> in
-      let dashes: [UInt8] = Array("---".utf8)
+    let found = text.withUTF8 { bytes -> (yaml: Range<Int>, body: Int, bodyLine: Int)? in
       func lineEnd(_ start: Int) -> Int {
         var i = start
         while i < bytes.count && bytes[i] != 10 { i += 1 }
         return i
       }
       func isDashes(_ start: Int, _ end: Int) -> Bool {
-        end - start == 3 && bytes[start] == dashes[0] && bytes[start + 1] == dashes[1]
-          && bytes[start + 2] == dashes[2]
+        end - start == 3 && bytes[start] == 45 && bytes[start + 1] == 45 && bytes[start + 2] == 45
       }
       let firstEnd = lineEnd(0)
-      guard isDashes(0, firstEnd) else {
-        let first = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<firstEnd]), as: UTF8.self)
-        let hint =
-          first.trimmed == "---"
-          ? "the first line must be exactly '---' with nothing before or after it"
-          : "start the file with a line '---', then the front matter (title:, summary:, …), then another line '---'"
-        return .failure(.error(file, .start, "missing front matter: \(hint)"))
-      }
+      guard isDashes(0, firstEnd) else { return nil }
       var line = 1
       var start = firstEnd + 1
       while start <= bytes.count && firstEnd < bytes.count {
         let end = lineEnd(start)
         if isDashes(start, end) {
-          let yaml = String(
-            decoding: UnsafeBufferPointer(rebasing: bytes[(firstEnd + 1)..<start]), as: UTF8.self)
-          let body =
-            end < bytes.count
-            ? String(decoding: UnsafeBufferPointer(rebasing: bytes[(end + 1)...]), as: UTF8.self) : ""
-          return .success(FrontMatterDocument(yaml: yaml, bodyLine: line + 2, body: body))
+          return ((firstEnd + 1)..<start, min(end + 1, bytes.count), line + 2)
         }
         if end >= bytes.count { break }
         line += 1
         start = end + 1
       }
+      return (0..<0, -1, 0)
+    }
+    guard let found else {
+      let first = text.prefix { $0 != "\n" }
+      let hint =
+        first.trimmed == "---"
+        ? "the first line must be exactly '---' with nothing before or after it"
+        : "start the file with a line '---', then the front matter (title:, summary:, …), then another line '---'"
+      return .failure(.error(file, .start, "missing front matter: \(hint)"))
+    }
+    guard found.body >= 0 else {
       return .failure(
         .error(
           file, .start,
           "the front matter that begins on line 1 is never closed: add a line that is exactly '---' after the last front-matter line"
         ))
     }
+    // The text is valid UTF-8 and the cuts follow line ends, so the parts are copied, not decoded again.
+    let utf8 = text.utf8
+    func index(_ offset: Int) -> String.Index { utf8.index(utf8.startIndex, offsetBy: offset) }
+    let yaml = String(text[index(found.yaml.lowerBound)..<index(found.yaml.upperBound)])
+    let body = String(text[index(found.body)...])
+    return .success(FrontMatterDocument(yaml: yaml, bodyLine: found.bodyLine, body: body))
   }
 
 }
