@@ -130,7 +130,10 @@ public struct ContentLoader: Sendable {
   private var sitePath: String
 
   /// Loads and checks everything; diagnostics are sorted by file and position.
-  public func load() -> LoadResult {
+  ///
+  /// With a parse cache, `whenParsed` receives the next one as soon as the plans are parsed, and
+  /// whether it differs from the one given, so that it can be saved while the content is checked.
+  public func load(whenParsed: (_ parsed: ParseCache, _ changed: Bool) -> Void = { _, _ in }) -> LoadResult {
     var diagnostics: [Diagnostic] = []
     let fm = FileManager.default
     var isDir: ObjCBool = false
@@ -192,6 +195,9 @@ public struct ContentLoader: Sendable {
       parsed = next
     }
     let parsedPlans = plans.results.count { !$0.reused }
+    if let parsed, let previous = parseCache {
+      whenParsed(parsed, parsedPlans > 0 || parsed.entries.count != previous.entries.count)
+    }
     let readPlans = plans.results.count { !$0.reusedUnread }
     let pages = parseInParallel(pageFiles) { rel, document, reader in
       Decoding.page(

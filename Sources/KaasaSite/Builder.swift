@@ -74,17 +74,17 @@ public struct Builder: Sendable {
     let previousParse = parseFile.map {
       clean ? ParseCache() : memory?.parse ?? ParseCache.load(from: $0) ?? ParseCache()
     }
+    // Written beside the checks and the rendering (tens of megabytes for a large site); waited for
+    // before returning.
+    var parseSaved: BackgroundResult<Void>?
+    defer { parseSaved?.wait() }
     // A process that keeps the caches in memory (`kaasa serve`) saw the files itself: those whose
     // stamps did not change since it read them are not read again.
     let loaded = ContentLoader(
       siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse,
       trustsFileStamps: memory != nil && !clean
-    ).load()
-    // Written beside the rendering (tens of megabytes for a large site); waited for before returning.
-    var parseSaved: BackgroundResult<Void>?
-    defer { parseSaved?.wait() }
-    if let parseFile, let parsed = loaded.parsed {
-      let changed = loaded.parsedPlans > 0 || parsed.entries.count != previousParse?.entries.count
+    ).load { parsed, changed in
+      guard let parseFile else { return }
       if let memory {
         memory.keep(parsed, save: changed ? parseFile : nil)
       } else if changed {
