@@ -235,8 +235,10 @@ public struct ContentLoader: Sendable {
   }
 
   static func stem(_ relativePath: String) -> String {
-    let name = relativePath.split(separator: "/").last.map(String.init) ?? relativePath
-    return name.hasSuffix(".md") ? String(name.dropLast(3)) : name
+    let name =
+      relativePath.lastIndex(of: "/").map { relativePath[relativePath.index(after: $0)...] }
+      ?? relativePath[...]
+    return String(name.hasSuffix(".md") ? name.dropLast(3) : name)
   }
 
   private func read(_ rel: String) -> Result<SourceText, Diagnostic> {

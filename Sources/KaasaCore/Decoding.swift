@@ -15,6 +15,8 @@ enum Decoding {
   static let entryKeys = ["date", "end", "kind", "title", "location", "stage", "id"]
   static let pageKeys = ["title", "menu", "weight"]
   static let summaryLimit = 300
+  static let planTypeHint = "use one of: \(PlanType.allCases.map(\.rawValue).joined(separator: ", "))"
+  static let utc = TimeZone(identifier: "UTC")!
 
   // MARK: site.yml
 
@@ -170,9 +172,7 @@ enum Decoding {
     let municipality = m.located(
       "municipality", required: "write the id of a municipality from areas.yml, e.g. jogeva-vald")
     let villages = m.stringList("villages")
-    let type = m.choice(
-      "type", PlanType.self,
-      required: "use one of: \(PlanType.allCases.map(\.rawValue).joined(separator: ", "))")
+    let type = m.choice("type", PlanType.self, required: planTypeHint)
     let tags = m.stringList("tags").map(\.value)
     let status = m.choice("status", Stage.self)
     var budget: Budget?
@@ -250,8 +250,14 @@ enum Decoding {
       feedback: feedback,
       documents: documents, timeline: timeline, draft: draft, body: document.body,
       bodyLine: document.bodyLine,
-      frontMatterDigest: Hex.string(SHA256.hash(data: Data(document.yaml.utf8)))
+      frontMatterDigest: digest(of: document.yaml)
     )
+  }
+
+  /// The SHA-256 of `text`'s UTF-8, hashed where it lies.
+  static func digest(of text: String) -> String {
+    var text = text
+    return Hex.string(text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) })
   }
 
   static func entries(_ r: YAMLReader, _ list: [YAMLNode]) -> [TimelineEntry] {
@@ -273,7 +279,7 @@ enum Decoding {
         )
       }
       if let date, let end {
-        let zone = TimeZone(identifier: "UTC")!
+        let zone = utc
         // Compare as written: a day ends at the next midnight; local times are compared as wall times.
         let endsBefore: Bool
         switch (date, end) {

@@ -27,17 +27,19 @@ public enum Slug {
     {
       return text
     }
-    var out = ""
+    // Every piece of a slug is ASCII, so it is gathered as bytes.
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count)
     var pendingDash = false
     for scalar in text.unicodeScalars {
       let mapped: String
       switch scalar.value {
       case 0x61...0x7A, 0x30...0x39, 0x41...0x5A:
-        // ASCII letters and digits go straight in, lowercased, without a string each.
-        if pendingDash { out.unicodeScalars.append("-") }
+        // ASCII letters and digits go straight in, lowercased.
+        if pendingDash { out.append(UInt8(ascii: "-")) }
         pendingDash = false
-        out.unicodeScalars.append(
-          scalar.value <= 0x5A && scalar.value >= 0x41 ? Unicode.Scalar(scalar.value + 32)! : scalar)
+        let byte = UInt8(scalar.value)
+        out.append(byte >= 0x41 && byte <= 0x5A ? byte + 32 : byte)
         continue
       case 0...0x7F: mapped = ""
       // Estonian letters, in either case, fold without a look at Unicode properties.
@@ -61,12 +63,12 @@ public enum Slug {
       if mapped.isEmpty {
         pendingDash = !out.isEmpty
       } else {
-        if pendingDash { out += "-" }
+        if pendingDash { out.append(UInt8(ascii: "-")) }
         pendingDash = false
-        out += mapped
+        out += mapped.utf8
       }
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 
   private static let transliteration: [Character: String] = [
