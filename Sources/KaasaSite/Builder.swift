@@ -15,6 +15,9 @@ public struct Builder: Sendable {
   public var clean: Bool
   /// Caches kept in memory between the builds of one process; nil reads and writes them on disk.
   public var memory: BuildMemory?
+  /// Whether what a build held is left to the end of the process instead of being freed (for a
+  /// one-shot `kaasa build`: freeing a large site's caches piece by piece took a tenth of a rebuild).
+  public var leavesMemoryToExit = false
 
   public init(
     siteDirectory: URL, output: URL, includeDrafts: Bool = false, baseURLOverride: URL? = nil,
@@ -74,6 +77,12 @@ public struct Builder: Sendable {
     let previousParse = parseFile.map {
       clean ? ParseCache() : memory?.parse ?? ParseCache.load(from: $0) ?? ParseCache()
     }
+    // The previous build's cache, read beside loading and checking the content (it does not depend
+    // on them); a process that remembers its last build has it already.
+    let cacheFile = write ? cacheFolder.map { BuildCache.file(in: $0, output: output) } : nil
+    let previousBuild: BackgroundResult<BuildCache?>? =
+      clean || memory?.build != nil
+      ? nil : cacheFile.map { file in BackgroundResult { BuildCache.load(from: file) } }
     // Written beside the checks and the rendering (tens of megabytes for a large site); waited for
     // before returning.
     var parseSaved: BackgroundResult<Void>?
@@ -84,6 +93,7 @@ public struct Builder: Sendable {
       siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse,
       trustsFileStamps: memory != nil && !clean
     ).load { parsed, changed in
+      if leavesMemoryToExit { ExitBin.keep((parsed, previousParse)) }
       guard let parseFile else { return }
       if let memory {
         memory.keep(parsed, save: changed ? parseFile : nil)
@@ -104,12 +114,11 @@ public struct Builder: Sendable {
     let renderer = SiteRenderer(
       site: site, theme: theme, options: RenderOptions(now: instant, includeDrafts: includeDrafts),
       history: history, filesDirectory: siteDirectory.appendingPathComponent("content/files").path)
-    let cacheFile = write ? cacheFolder.map { BuildCache.file(in: $0, output: output) } : nil
     var incremental: SiteRenderer.Incremental?
-    if let cacheFile {
+    if cacheFile != nil {
       let key = buildKey(
         site: site, theme: theme, history: history, now: instant, digests: loaded.sourceDigests)
-      var previous = clean ? nil : memory?.build ?? BuildCache.load(from: cacheFile)
+      var previous = clean ? nil : memory?.build ?? previousBuild?.wait()
       if previous?.output != output.standardizedFileURL.path || previous?.buildKey != key { previous = nil }
       incremental = SiteRenderer.Incremental(
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
@@ -170,12 +179,14 @@ public struct Builder: Sendable {
       } else if changed {
         cache.save(to: cacheFile)
       }
+      if leavesMemoryToExit { ExitBin.keep(cache) }
       phase("cache write")
     } else {
       try target.commit(built: rendered.files.map(\.path))
       phase("commit")
     }
     report.phases = phases
+    if leavesMemoryToExit { ExitBin.keep((loaded, incremental, rendered, renderer)) }
     return report
   }
 

@@ -44,9 +44,6 @@ func printError(_ text: String) {
   FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
 }
 
-/// What `kaasa check` loaded, kept until the process ends rather than freed piece by piece.
-nonisolated(unsafe) private var keptUntilExit: LoadResult?
-
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Report every problem in the content, each as path:line:column: severity: message.",
@@ -79,9 +76,8 @@ struct Check: ParsableCommand {
       if changed { saved = BackgroundResult { parsed.save(to: parseFile) } }
     }
     saved?.wait()
-    // Freeing 10,000 plans one by one took longer than writing the report; the system takes the
-    // memory back at once when the process ends.
-    keptUntilExit = result
+    // Freeing 10,000 plans one by one took longer than writing the report.
+    ExitBin.keep(result)
     let rendered = format.diagnosticFormat.render(result.diagnostics, pathPrefix: siteOptions.site)
     FileHandle.standardOutput.write(Data(rendered.utf8))
     let d = result.diagnostics
@@ -151,9 +147,10 @@ struct Build: ParsableCommand {
     // Git reads the history while the content loads; the cache keeps what it read for the next build.
     let cacheFolder = siteURL.appendingPathComponent(".kaasa-cache", isDirectory: true)
     let history = GitHistory.start(siteDirectory: siteURL, cache: cacheFolder)
-    let builder = Builder(
+    var builder = Builder(
       siteDirectory: siteURL, output: outputURL, includeDrafts: drafts, baseURLOverride: base,
       history: { history.history(for: $0) }, cacheFolder: cacheFolder, clean: clean)
+    builder.leavesMemoryToExit = true
     let nowOption = now
     let report: Builder.Report
     do {
