@@ -45,12 +45,28 @@ public enum CacheFile {
 
   /// The bytes of `file`, read straight into an array (through `Data` a cache of a large site was
   /// in memory twice while it was decoded); nil when it cannot be read.
-  public static func read(_ file: URL) -> [UInt8]? {
-    let descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
+  public static func read(_ file: URL) -> [UInt8]? { FileBytes.read(atPath: file.path) }
+
+  /// Identifies the running kaasa binary (size and modification time of the executable): what one
+  /// version wrote to a cache, another may read differently. Without a way to tell, a fresh value
+  /// per run, so that nothing is trusted.
+  public static let program: String = {
+    var info = stat()
+    guard stat("/proc/self/exe", &info) == 0 else { return UUID().uuidString }
+    return "\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+  }()
+}
+
+/// Whole files as byte arrays.
+public enum FileBytes {
+  /// The bytes of the regular file at `path`, read into one array with one `read` for most files
+  /// (no `Data` in between); nil when it cannot be read.
+  public static func read(atPath path: String) -> [UInt8]? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
     var info = stat()
-    guard fstat(descriptor, &info) == 0 else { return nil }
+    guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
     let size = Int(info.st_size)
     var complete = true
     let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
@@ -66,13 +82,4 @@ public enum CacheFile {
     }
     return complete ? bytes : nil
   }
-
-  /// Identifies the running kaasa binary (size and modification time of the executable): what one
-  /// version wrote to a cache, another may read differently. Without a way to tell, a fresh value
-  /// per run, so that nothing is trusted.
-  public static let program: String = {
-    var info = stat()
-    guard stat("/proc/self/exe", &info) == 0 else { return UUID().uuidString }
-    return "\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
-  }()
 }

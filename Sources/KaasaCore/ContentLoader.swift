@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KaasaBytes
 import Synchronization
 
 /// What loading a site folder produced: the site (when its settings and areas could be read) and every problem.
@@ -84,7 +85,7 @@ final class SourceDigests: Sendable {
   private let values = Mutex<[String: String]>([:])
 
   @discardableResult
-  func record(_ rel: String, _ data: Data) -> String {
+  func record(_ rel: String, _ data: [UInt8]) -> String {
     let digest = Hex.string(SHA256.hash(data: data))
     values.withLock { $0[rel] = digest }
     return digest
@@ -246,9 +247,9 @@ public struct ContentLoader: Sendable {
   }
 
   /// The file's bytes, and their digest when digests are recorded or a parse cache is in use.
-  private func readBytes(_ rel: String) -> Result<(data: Data, digest: String?), Diagnostic> {
+  private func readBytes(_ rel: String) -> Result<(data: [UInt8], digest: String?), Diagnostic> {
     // Paths as strings: URL.appendingPathComponent cost more than reading the file.
-    guard let data = FileManager.default.contents(atPath: sitePath + "/" + rel)
+    guard let data = FileBytes.read(atPath: sitePath + "/" + rel)
     else {
       return .failure(.error(rel, .start, "cannot read the file: check that it exists and can be read"))
     }

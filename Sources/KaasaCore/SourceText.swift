@@ -5,8 +5,8 @@ public struct SourceText: Sendable {
   public var text: String
 
   /// Decodes `data`, or returns a diagnostic that says where the first byte that is not UTF-8 is.
-  public static func decode(_ data: Data, file: String) -> Result<SourceText, Diagnostic> {
-    var bytes = [UInt8](data)
+  public static func decode(_ data: [UInt8], file: String) -> Result<SourceText, Diagnostic> {
+    var bytes = data
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
     // The standard library validates fast; only a file that fails is walked again for the position.
     if let valid = String(validating: bytes, as: UTF8.self) {
