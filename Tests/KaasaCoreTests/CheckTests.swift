@@ -55,6 +55,16 @@ struct CheckTests {
     #expect(r == [])
   }
 
+  @Test func aFrontMatterWithManyKeysIsReadByName() throws {
+    // More keys than a linear search is used for: the known ones are still found, each unknown one
+    // is warned about once.
+    let extra = (0..<30).map { "extra\($0): x\n" }.joined()
+    let r = try check(["content/plans/x.md": TestSite.plan(extra: extra)])
+    #expect(r.count == 30, "\(r)")
+    #expect(r.allSatisfy { $0.contains("warning: unknown key 'extra") })
+    #expect(r.first?.hasPrefix("content/plans/x.md:7:1: warning: unknown key 'extra0'") == true)
+  }
+
   @Test func missingFrontMatter() throws {
     let r = try check(["content/plans/x.md": "# Just Markdown\n"])
     #expect(
