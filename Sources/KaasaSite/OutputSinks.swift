@@ -313,6 +313,13 @@ final class OutputUpdater: OutputSink {
       }
     }
     state.withLock { $0.pending = [] }
+    // Most rebuilds build exactly the files the output held: then nothing is removed. (Builds pass
+    // their paths sorted; strictly increasing, they are distinct, so equal counts make equal sets.)
+    if built.count == existing.count, zip(built, built.dropFirst()).allSatisfy({ $0 < $1 }),
+      built.allSatisfy(existing.contains)
+    {
+      return stamps
+    }
     let built = Set(built)
     for path in existing where !built.contains(path) { unlink(base + "/" + path) }
     let kept = Self.folders(holding: built)
