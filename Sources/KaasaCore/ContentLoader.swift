@@ -168,13 +168,23 @@ public struct ContentLoader: Sendable {
     let pageFiles = markdownFiles(under: "pages", recursive: false)
     var reusePlan: Reuse<Plan>?
     if let entries = parseCache?.entries {
-      var reuse = Reuse<Plan>(digest: { rel, digest in
+      var reuse = Reuse<Plan>(digest: { rel, digest, bytes in
         guard let entry = entries[rel], entry.digest == digest else { return nil }
-        return (entry.plan, entry.diagnostics)
+        guard entry.bodyOmitted, var plan = entry.plan else { return (entry.plan, entry.diagnostics) }
+        // A cache read from disk keeps plans without their bodies: the body is taken from the
+        // file just read (the same bytes that were parsed); should that fail, the file is parsed.
+        guard
+          case .success(let document) = SourceText.decode(bytes, file: rel).flatMap({
+            FrontMatterDocument.split($0.text, file: rel)
+          })
+        else { return nil }
+        plan.body = document.body
+        plan.bodyLine = document.bodyLine
+        return (plan, entry.diagnostics)
       })
       if trustsFileStamps {
         reuse.stamp = { rel, stamp in
-          guard let entry = entries[rel], entry.stamp == stamp else { return nil }
+          guard let entry = entries[rel], entry.stamp == stamp, !entry.bodyOmitted else { return nil }
           return (entry.digest, entry.plan, entry.diagnostics)
         }
       }
@@ -337,7 +347,8 @@ public struct ContentLoader: Sendable {
   /// How an earlier parse may answer for a file: by the digest of its bytes, or (when stamps are
   /// trusted) by its stamp, before the file is read.
   struct Reuse<T: Sendable>: Sendable {
-    var digest: @Sendable (String, String) -> (T?, [Diagnostic])?
+    /// Given the file's path, the digest of its bytes and the bytes.
+    var digest: @Sendable (String, String, [UInt8]) -> (T?, [Diagnostic])?
     var stamp: (@Sendable (String, FileStamp) -> (digest: String, value: T?, diagnostics: [Diagnostic])?)? =
       nil
   }
@@ -373,7 +384,7 @@ public struct ContentLoader: Sendable {
           result.diagnostics = [d]
         case .success(let (data, digest)):
           result.digest = digest
-          if let digest, let (value, diagnostics) = reuse?.digest(rel, digest) {
+          if let digest, let (value, diagnostics) = reuse?.digest(rel, digest, data) {
             result.value = value
             result.diagnostics = diagnostics
             result.reused = true

@@ -17,9 +17,13 @@ public struct ParseCache: Sendable {
     /// change to tell a later change apart. Kept only in memory: a load that trusts stamps (a
     /// long-running `kaasa serve`) reuses the entry without reading the file while the stamp holds.
     public var stamp: FileStamp? = nil
+    /// Read from disk, where a plan is kept without its body (the Markdown after the front matter):
+    /// the body is in the file, which is read anyway to be compared, and it was four fifths of the
+    /// cache. The loader puts it back from the file (see `ContentLoader`).
+    public var bodyOmitted = false
   }
 
-  static let header = "kaasa-parsed 2"
+  static let header = "kaasa-parsed 3"
   /// The kaasa binary that wrote it (`CacheFile.program`).
   let program: String
   public var entries: [String: Entry]
@@ -85,7 +89,7 @@ public struct ParseCache: Sendable {
         diagnostics.append(
           Diagnostic(file: f, position: position, severity: severity, message: try r.string()))
       }
-      entries[file] = Entry(digest: digest, plan: plan, diagnostics: diagnostics)
+      entries[file] = Entry(digest: digest, plan: plan, diagnostics: diagnostics, bodyOmitted: true)
     }
     guard r.atEnd else { throw ByteReader.Damaged() }
     return ParseCache(program: program, entries: entries)
@@ -218,8 +222,7 @@ extension Plan {
       e.position.encode(into: &w)
     }
     w.put(draft)
-    w.put(body)
-    w.put(bodyLine)
+    // Not the body nor its line: see `ParseCache.Entry.bodyOmitted`.
     w.put(frontMatterDigest)
   }
 
@@ -268,6 +271,6 @@ extension Plan {
       id: id, file: file, title: title, summary: summary, municipality: municipality, villages: villages,
       type: type, tags: tags, statusOverride: statusOverride, budget: budget, contact: contact,
       location: location, feedback: feedback, documents: documents, timeline: timeline, draft: try r.bool(),
-      body: try r.string(), bodyLine: try r.int(), frontMatterDigest: try r.string())
+      body: "", bodyLine: 0, frontMatterDigest: try r.string())
   }
 }
