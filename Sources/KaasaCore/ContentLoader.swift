@@ -173,11 +173,7 @@ public struct ContentLoader: Sendable {
         guard entry.bodyOmitted, var plan = entry.plan else { return (entry.plan, entry.diagnostics) }
         // A cache read from disk keeps plans without their bodies: the body is taken from the
         // file just read (the same bytes that were parsed); should that fail, the file is parsed.
-        guard
-          case .success(let document) = SourceText.decode(bytes, file: rel).flatMap({
-            FrontMatterDocument.split($0.text, file: rel)
-          })
-        else { return nil }
+        guard case .success(let document) = FrontMatterDocument.read(bytes, file: rel) else { return nil }
         plan.body = document.body
         plan.bodyLine = document.bodyLine
         return (plan, entry.diagnostics)
@@ -390,8 +386,7 @@ public struct ContentLoader: Sendable {
             result.reused = true
             break
           }
-          switch SourceText.decode(data, file: rel).flatMap({ FrontMatterDocument.split($0.text, file: rel) })
-          {
+          switch FrontMatterDocument.read(data, file: rel) {
           case .failure(let d):
             result.diagnostics = [d]
           case .success(let document):

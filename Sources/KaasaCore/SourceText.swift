@@ -54,6 +54,11 @@ public struct FrontMatterDocument: Sendable {
   public var bodyLine: Int
   public var body: String
 
+  /// A content file's bytes decoded (`SourceText.decode`) and split (`split`).
+  public static func read(_ bytes: [UInt8], file: String) -> Result<FrontMatterDocument, Diagnostic> {
+    SourceText.decode(bytes, file: file).flatMap { split($0.text, file: file) }
+  }
+
   /// Splits on lines that are exactly `---`: the first line of the file, and the next such line.
   public static func split(_ text: String, file: String) -> Result<FrontMatterDocument, Diagnostic> {
     // Lines are found on the UTF-8 bytes, and only as far as the closing line.
