@@ -87,11 +87,8 @@ final class YAMLReader {
         error(k, "keys in \(what) must be plain words")
         continue
       }
-      if entries[name] != nil {
-        error(k, "duplicate key '\(name)' in \(what): write each key once")
-        continue
-      }
-      entries.append(name, k, v)
+      // Keys are unique: the tree refuses a mapping that repeats one (`YAMLError.duplicateKeys`).
+      entries.list.append((name, k, v))
       if !allowed.contains(name) {
         warning(
           k,
@@ -110,25 +107,12 @@ final class YAMLReader {
     }
   }
 
-  /// A mapping's entries by name. A content file's mappings hold a dozen keys at most, where a
-  /// linear search beats hashing each name; a larger mapping gets an index, so that no file is read
-  /// in quadratic time.
+  /// A mapping's entries by name, found by a linear search: the accessors ask for a fixed set of known
+  /// keys, and a content file's mappings hold a dozen at most, where hashing each name cost more.
   struct Entries {
-    private(set) var list: [(name: String, key: YAMLNode, value: YAMLNode)] = []
-    private var index: [String: Int]?
-    private static let indexedFrom = 16
-
-    mutating func append(_ name: String, _ key: YAMLNode, _ value: YAMLNode) {
-      list.append((name, key, value))
-      if index != nil {
-        index![name] = list.count - 1
-      } else if list.count > Self.indexedFrom {
-        index = Dictionary(list.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
-      }
-    }
+    var list: [(name: String, key: YAMLNode, value: YAMLNode)] = []
 
     subscript(name: String) -> (key: YAMLNode, value: YAMLNode)? {
-      if let index { return index[name].map { (list[$0].key, list[$0].value) } }
       for entry in list where entry.name == name { return (entry.key, entry.value) }
       return nil
     }

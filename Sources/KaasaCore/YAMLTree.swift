@@ -168,7 +168,7 @@ private final class YAMLEventReader {
       let text = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
       let node = YAMLNode.scalar(
         YAMLScalar(string: text, isPlain: s.style == YAML_PLAIN_SCALAR_STYLE, mark: mark))
-      remember(s.anchor, node)
+      remember(s.anchor.map { String(cString: $0) }, node)
       return node
     case YAML_ALIAS_EVENT:
       let name = String(cString: event.data.alias.anchor)
@@ -187,7 +187,7 @@ private final class YAMLEventReader {
       }
       depth -= 1
       let node = YAMLNode.sequence(items, mark)
-      if let anchor { anchors[anchor] = node }
+      remember(anchor, node)
       return node
     case YAML_MAPPING_START_EVENT:
       let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
@@ -204,16 +204,16 @@ private final class YAMLEventReader {
       depth -= 1
       try Self.checkDuplicates(pairs)
       let node = YAMLNode.mapping(pairs, mark)
-      if let anchor { anchors[anchor] = node }
+      remember(anchor, node)
       return node
     default:
       throw .syntax(problem: "unexpected YAML event", at: mark, context: nil, contextMark: nil)
     }
   }
 
-  private func remember(_ anchor: UnsafeMutablePointer<yaml_char_t>?, _ node: YAMLNode) {
-    guard let anchor else { return }
-    anchors[String(cString: anchor)] = node
+  /// A collection's anchor is read from its start event, before the events of its items replace it.
+  private func remember(_ anchor: String?, _ node: YAMLNode) {
+    if let anchor { anchors[anchor] = node }
   }
 
   private func deeper(_ mark: YAMLMark) throws(YAMLError) {
