@@ -72,7 +72,7 @@ let package = Package(
     ),
     .testTarget(name: "KaasaCoreTests", dependencies: ["KaasaCore"]),
     .testTarget(name: "KaasaMarkdownTests", dependencies: ["KaasaMarkdown", "KaasaCore"]),
-    .testTarget(name: "KaasaFeedsTests", dependencies: ["KaasaFeeds"]),
+    .testTarget(name: "KaasaFeedsTests", dependencies: ["KaasaFeeds", "KaasaBytes"]),
     // swift-mustache is the reference the template engine is compared with.
     .testTarget(
       name: "KaasaTemplateTests",

@@ -14,86 +14,35 @@ extension PreparedEvent {
     return zone
   }
 
-  /// Writes the event, its rendered text and what the text was rendered for.
+  /// Writes the rendered text, what it was rendered for and where its times are.
   public func encode(into w: inout ByteWriter) {
-    event.encode(into: &w)
     w.put(zone.identifier)
     w.put(rules != nil)
     if let rules { rules.encode(into: &w) }
     w.put(language)
     w.put(text)
+    w.put(start != nil)
+    if let start { w.put(start) }
+    w.put(end != nil)
+    if let end { w.put(end) }
+    w.put(times.lowerBound)
+    w.put(times.upperBound)
   }
 
   public convenience init(from r: inout ByteReader) throws {
-    let event = try CalendarEvent(from: &r)
     guard let zone = Self.zone(try r.string()) else { throw ByteReader.Damaged() }
     let rules = try r.bool() ? try TimeZoneRules(from: &r) : nil
-    self.init(event: event, zone: zone, rules: rules, language: try r.string(), text: try r.string())
-  }
-}
-
-extension CalendarEvent {
-  func encode(into w: inout ByteWriter) {
-    w.put(uid)
-    w.put(stamp)
-    w.put(lastModified != nil)
-    if let lastModified { w.put(lastModified) }
-    w.put(sequence)
-    w.put(summary)
-    w.put(description)
-    w.put(location)
-    w.put(geo != nil)
-    if let geo {
-      w.put(geo.latitude)
-      w.put(geo.longitude)
-    }
-    w.put(url)
-    start.encode(into: &w)
-    w.put(end != nil)
-    if let end { end.encode(into: &w) }
-    w.put(cancelled)
-    w.put(categories)
-  }
-
-  init(from r: inout ByteReader) throws {
-    let uid = try r.string()
-    let stamp = try r.date()
-    let lastModified = try r.bool() ? try r.date() : nil
-    let sequence = try r.int()
-    let summary = try r.string()
-    let description = try r.optionalString()
-    let location = try r.optionalString()
-    let geo = try r.bool() ? GeoPoint(latitude: try r.double(), longitude: try r.double()) : nil
-    let url = try r.optionalString()
-    let start = try EventTime(from: &r)
-    let end = try r.bool() ? try EventTime(from: &r) : nil
+    let language = try r.string()
+    let text = try r.string()
+    let start = try r.bool() ? try r.date() : nil
+    let end = try r.bool() ? try r.date() : nil
+    let lower = try r.int()
+    let upper = try r.int()
+    guard 0 <= lower, lower <= upper, upper <= text.utf8.count, start != nil || lower == upper,
+      end == nil || start != nil
+    else { throw ByteReader.Damaged() }
     self.init(
-      uid: uid, stamp: stamp, lastModified: lastModified, sequence: sequence, summary: summary,
-      description: description, location: location, geo: geo, url: url, start: start, end: end,
-      cancelled: try r.bool(), categories: try r.strings())
-  }
-}
-
-extension EventTime {
-  func encode(into w: inout ByteWriter) {
-    switch self {
-    case .date(let y, let m, let d):
-      w.put(false)
-      w.put(y)
-      w.put(m)
-      w.put(d)
-    case .dateTime(let date):
-      w.put(true)
-      w.put(date)
-    }
-  }
-
-  init(from r: inout ByteReader) throws {
-    if try r.bool() {
-      self = .dateTime(try r.date())
-    } else {
-      self = .date(year: try r.int(), month: try r.int(), day: try r.int())
-    }
+      zone: zone, rules: rules, language: language, text: text, start: start, end: end, times: lower..<upper)
   }
 }
 

@@ -94,26 +94,55 @@ public struct CalendarEvent: Sendable, Equatable {
 /// An event rendered ahead of time by `ICalendarWriter.prepare`, to be placed in calendars.
 ///
 /// A class: every event is in four or more calendars, which gather and sort tens of thousands of
-/// them, and copying one reference is cheaper than copying a dozen strings.
+/// them, and copying one reference is cheaper than copying a dozen strings. It keeps the text, not
+/// the event: only the DTSTART and DTEND lines of a timed event depend on the calendar's zone and
+/// its rules, so they are all a calendar of other rules writes again (a site's events are held
+/// until every calendar is written, and the event beside its text was a tenth of a build's memory).
 public final class PreparedEvent: Sendable, Equatable {
-  public let event: CalendarEvent
   let zone: TimeZone
   let rules: TimeZoneRules?
   let language: String
   let text: String
+  /// Start and, when written, end of a timed event; nil for an all-day event.
+  let start: Date?
+  let end: Date?
+  /// Where the DTSTART and DTEND lines are in `text`, in UTF-8 offsets (empty for an all-day event).
+  let times: Range<Int>
 
-  init(event: CalendarEvent, zone: TimeZone, rules: TimeZoneRules?, language: String, text: String) {
-    self.event = event
+  init(
+    zone: TimeZone, rules: TimeZoneRules?, language: String, text: String, start: Date?, end: Date?,
+    times: Range<Int>
+  ) {
     self.zone = zone
     self.rules = rules
     self.language = language
     self.text = text
+    self.start = start
+    self.end = end
+    self.times = times
+  }
+
+  /// The instants the event writes, as `ICalendarWriter.instants(of:)` gives them.
+  var instants: [Date] {
+    guard let start else { return [] }
+    return end.map { [start, $0] } ?? [start]
+  }
+
+  /// The text for a calendar of `zone` and `rules`: as prepared, or with its times written again.
+  func text(zone calendarZone: TimeZone, rules calendarRules: TimeZoneRules?) -> String {
+    guard let start, calendarZone != zone || calendarRules != rules else { return text }
+    let utf8 = text.utf8
+    let head = utf8.index(utf8.startIndex, offsetBy: times.lowerBound)
+    let tail = utf8.index(utf8.startIndex, offsetBy: times.upperBound)
+    return String(text[..<head])
+      + ICalendarWriter.timeLines(start: start, end: end, zone: calendarZone, rules: calendarRules)
+      + String(text[tail...])
   }
 
   public static func == (a: PreparedEvent, b: PreparedEvent) -> Bool {
     a === b
-      || a.event == b.event && a.zone == b.zone && a.rules == b.rules && a.language == b.language
-        && a.text == b.text
+      || a.zone == b.zone && a.rules == b.rules && a.language == b.language && a.text == b.text
+        && a.start == b.start && a.end == b.end && a.times == b.times
   }
 }
 
@@ -137,7 +166,7 @@ public enum ICalendarWriter {
   public static func renderParts(_ calendar: ICalendar, prepared: [PreparedEvent] = []) -> [String] {
     let zone = calendar.timeZone
     let rules = TimeZoneRules.derive(
-      for: zone, covering: calendar.events.flatMap(instants) + prepared.flatMap { instants(of: $0.event) })
+      for: zone, covering: calendar.events.flatMap(instants) + prepared.flatMap(\.instants))
     let language = calendar.language.map { ";LANGUAGE=" + ICalendarText.parameter($0) } ?? ""
     let hours = max(1, calendar.refreshInterval)
 
@@ -163,23 +192,23 @@ public enum ICalendarWriter {
     var parts = [lines.map { ICalendarText.fold($0) + "\r\n" }.joined()]
     parts.reserveCapacity(calendar.events.count + prepared.count + 2)
     for event in calendar.events {
-      parts.append(eventText(event, zone: zone, rules: rules, language: language))
+      parts.append(eventText(event, zone: zone, rules: rules, language: language).text)
     }
     for event in prepared {
-      // All-day events are written without the zone's rules, so only timed ones need the same rules.
-      let reusable =
-        event.zone == zone && event.language == language
-        && (event.rules == rules || instants(of: event.event).isEmpty)
-      parts.append(
-        reusable ? event.text : eventText(event.event, zone: zone, rules: rules, language: language))
+      // The language is on several lines and changes how they fold; a site has one.
+      precondition(event.language == language, "events prepared for a calendar of another language")
+      // All-day events are written without the zone's rules, so only timed ones may need new times.
+      parts.append(event.text(zone: zone, rules: rules))
     }
     parts.append("END:VCALENDAR\r\n")
     return parts
   }
 
   /// One VEVENT, folded, with CRLF line ends.
+  /// With the range of its DTSTART and DTEND lines in UTF-8 offsets when the event is timed (those
+  /// are the lines that depend on the zone and its rules).
   static func eventText(_ event: CalendarEvent, zone: TimeZone, rules: TimeZoneRules?, language: String)
-    -> String
+    -> (text: String, times: Range<Int>)
   {
     var lines: [String] = []
     lines.append("BEGIN:VEVENT")
@@ -187,6 +216,9 @@ public enum ICalendarWriter {
     lines.append("DTSTAMP:" + DateText.utcDateTime(event.stamp))
     if let modified = event.lastModified { lines.append("LAST-MODIFIED:" + DateText.utcDateTime(modified)) }
     lines.append("SEQUENCE:\(max(0, event.sequence))")
+    let head = lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
+    lines = []
+    var times = ""
     switch (event.start, event.end) {
     case (.date(let y, let m, let d), let end):
       let first = day(y, m, d)
@@ -195,9 +227,9 @@ public enum ICalendarWriter {
       lines.append("DTSTART;VALUE=DATE:" + first)
       lines.append("DTEND;VALUE=DATE:" + last)
     case (.dateTime, _):
-      let times = instants(of: event)
-      lines.append("DTSTART" + dateTime(times[0], in: zone, rules: rules))
-      if times.count > 1 { lines.append("DTEND" + dateTime(times[1], in: zone, rules: rules)) }
+      let instants = instants(of: event)
+      times = timeLines(
+        start: instants[0], end: instants.count > 1 ? instants[1] : nil, zone: zone, rules: rules)
     }
     lines.append("SUMMARY\(language):" + ICalendarText.escape(event.summary))
     if let text = event.description { lines.append("DESCRIPTION\(language):" + ICalendarText.escape(text)) }
@@ -211,7 +243,15 @@ public enum ICalendarWriter {
     lines.append(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
     if case .date = event.start { lines.append("TRANSP:TRANSPARENT") }
     lines.append("END:VEVENT")
-    return lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
+    let text = head + times + lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
+    return (text, head.utf8.count..<head.utf8.count + times.utf8.count)
+  }
+
+  /// The DTSTART and DTEND lines of a timed event, folded, with CRLF line ends.
+  static func timeLines(start: Date, end: Date?, zone: TimeZone, rules: TimeZoneRules?) -> String {
+    var lines = ICalendarText.fold("DTSTART" + dateTime(start, in: zone, rules: rules)) + "\r\n"
+    if let end { lines += ICalendarText.fold("DTEND" + dateTime(end, in: zone, rules: rules)) + "\r\n" }
+    return lines
   }
 
   /// Renders events once for use in several calendars of the same zone and language; a calendar whose
@@ -223,10 +263,12 @@ public enum ICalendarWriter {
   {
     let rules = TimeZoneRules.derive(for: timeZone, covering: instants + events.flatMap(Self.instants))
     let lang = language.map { ";LANGUAGE=" + ICalendarText.parameter($0) } ?? ""
-    return events.map {
-      PreparedEvent(
-        event: $0, zone: timeZone, rules: rules, language: lang,
-        text: eventText($0, zone: timeZone, rules: rules, language: lang))
+    return events.map { event in
+      let (text, times) = eventText(event, zone: timeZone, rules: rules, language: lang)
+      let written = Self.instants(of: event)
+      return PreparedEvent(
+        zone: timeZone, rules: rules, language: lang, text: text, start: written.first,
+        end: written.count > 1 ? written[1] : nil, times: times)
     }
   }
 

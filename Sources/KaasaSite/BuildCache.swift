@@ -16,7 +16,7 @@ import KaasaFeeds
 /// Anything unreadable in the cache counts as no cache.
 struct BuildCache: Sendable {
   /// Bump whenever what is stored or how keys are computed changes.
-  static let header = "kaasa-build 2\n"
+  static let header = "kaasa-build 3\n"
 
   struct Stamp: Sendable, Equatable {
     var size: Int64

@@ -1,4 +1,5 @@
 import Foundation
+import KaasaBytes
 import Testing
 
 @testable import KaasaFeeds
@@ -266,6 +267,41 @@ struct PreparedPiecesTests {
     let prepared = ICalendarWriter.prepare(
       all, timeZone: TimeZone(identifier: "America/New_York")!, language: nil, covering: [])
     #expect(ICalendarWriter.render(shell, prepared: prepared) == ICalendarWriter.render(calendar))
+  }
+
+  /// Estonia kept no summer time in 2000: a calendar that also holds an event of that year has no
+  /// yearly rule to write, so the events prepared with this decade's rules get their times written
+  /// again (in UTC), and the rest of their text as prepared; through the cache's encoding as well.
+  @Test func preparedUnderOtherRulesGetTheirTimesWrittenAgain() throws {
+    let recent = events()
+    let old = CalendarEvent(
+      uid: "old/1@example.ee", stamp: Date(timeIntervalSince1970: 962_000_000), summary: "Vana koosolek",
+      start: .dateTime(Date(timeIntervalSince1970: 962_100_000)),
+      end: .dateTime(Date(timeIntervalSince1970: 962_107_200)))
+    let calendar = ICalendar(name: "Torma", timeZone: tallinn, language: "et", events: recent + [old])
+    var shell = calendar
+    shell.events = []
+    let first = ICalendarWriter.prepare(recent, timeZone: tallinn, language: "et", covering: [])
+    let second = ICalendarWriter.prepare([old], timeZone: tallinn, language: "et", covering: [])
+    #expect(first[0].rules != second[0].rules)
+    let direct = ICalendarWriter.render(calendar)
+    #expect(ICalendarWriter.render(shell, prepared: first + second) == direct)
+    #expect(direct.contains("DTSTART:20000627T") && !direct.contains("BEGIN:VTIMEZONE"))
+
+    var w = ByteWriter()
+    for event in first + second { event.encode(into: &w) }
+    var r = ByteReader(w.bytes)
+    let decoded = try (first + second).map { _ in try PreparedEvent(from: &r) }
+    #expect(r.atEnd)
+    #expect(decoded == first + second)
+    #expect(ICalendarWriter.render(shell, prepared: decoded) == direct)
+    // Alone, the recent events are written with the zone's rules, as prepared.
+    var recentShell = shell
+    recentShell.events = []
+    #expect(
+      ICalendarWriter.render(recentShell, prepared: Array(decoded.prefix(recent.count)))
+        == ICalendarWriter.render(ICalendar(name: "Torma", timeZone: tallinn, language: "et", events: recent))
+    )
   }
 
   @Test func preparedFeedEqualsDirectRender() {
