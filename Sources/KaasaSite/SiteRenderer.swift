@@ -110,13 +110,8 @@ public struct SiteRenderer: Sendable {
             try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0))
           },
           pieces: record.pieces, card: record.card, json: record.json)
-        if let kept = incremental?.listed[plan.id], kept.key == record.key {
-          output.listed = kept.listed
-        } else {
-          var summary = planSummary(plan, model: base)
-          summary["card"] = output.card
-          output.listed = ListedPlan(context: summary)
-        }
+        // Its context in lists is made only if a list is rendered again (below).
+        if let kept = incremental?.listed[plan.id], kept.key == record.key { output.listed = kept.listed }
         return output
       }
       // The fields lists show, worked out once here rather than in every list the plan is in.
@@ -134,7 +129,7 @@ public struct SiteRenderer: Sendable {
       try parallelMap(fresh.indices) { n -> [OutputFile] in
         let i = fresh[n]
         return try renderPlan(
-          plans[i], body: rendered[n], model: base, pieces: parts[i].pieces, summary: parts[i].listed.context
+          plans[i], body: rendered[n], model: base, pieces: parts[i].pieces, summary: parts[i].listed!.context
         ).map(sink.accept)
       }
     }(bodies.take())
@@ -145,35 +140,54 @@ public struct SiteRenderer: Sendable {
       model.pieces[plan.id] = out.pieces
       model.cards[plan.id] = out.card
       model.json[plan.id] = out.json
-      model.listed[plan.id] = out.listed
+      if let listed = out.listed { model.listed[plan.id] = listed }
     }
-    let shared = model
-    let jobs = areaJobs(model: shared) + siteWideJobs(model: shared)
+    let firstJobs = areaJobs(model: model) + siteWideJobs(model: model)
     // Areas and site-wide files show plans as lists, feeds and calendars do: by their listing keys.
     let keys = Dictionary(zip(plans.map(\.id), lookups.map(\.listing)), uniquingKeysWith: { a, _ in a })
     let allPlans = incremental.flatMap { jobKey("site", members: plans, keys: keys, $0, exactNow: true) }
-    let aggregates = try parallelMap(jobs.indices) { j -> (key: String?, files: [OutputFile], reused: Bool) in
-      let job = jobs[j]
+    // First the aggregates whose keys match the previous build are taken from its output.
+    let kept = try parallelMap(firstJobs.indices) { j -> (key: String?, files: [OutputFile]?) in
+      let job = firstJobs[j]
+      guard let incremental else { return (nil, nil) }
       var key: String?
-      if let incremental {
-        if let members = job.members {
-          key = jobKey(job.name, members: members, keys: keys, incremental, exactNow: false)
-        } else if let allPlans {
-          var k = CacheKey()
-          k.add(allPlans)
-          k.add(job.name)
-          key = k.finish()
-        }
-        if let key, let record = previous?.jobs[job.name], record.key == key,
-          previous?.unchangedFiles(record.files, in: outputPath) == true
-        {
-          let files = try record.files.map {
-            try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0))
-          }
-          return (key, files, true)
-        }
+      if let members = job.members {
+        key = jobKey(job.name, members: members, keys: keys, incremental, exactNow: false)
+      } else if let allPlans {
+        var k = CacheKey()
+        k.add(allPlans)
+        k.add(job.name)
+        key = k.finish()
       }
-      return (key, try job.run().map(sink.accept), false)
+      guard let key, let record = previous?.jobs[job.name], record.key == key,
+        previous?.unchangedFiles(record.files, in: outputPath) == true
+      else { return (key, nil) }
+      return (
+        key, try record.files.map { try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0)) }
+      )
+    }
+    // The others need every plan's context in lists: those of reused plans are made now, and only
+    // now, so that an edit whose lists are all reused does not make ten thousand of them.
+    let missing =
+      kept.contains(where: { $0.files == nil }) ? plans.indices.filter { perPlan[$0].listed == nil } : []
+    var jobs = firstJobs
+    if !missing.isEmpty {
+      let made = try parallelMap(missing.indices) { [perPlan] n -> ListedPlan in
+        var summary = planSummary(plans[missing[n]], model: base)
+        summary["card"] = perPlan[missing[n]].card
+        return ListedPlan(context: summary)
+      }
+      for (n, i) in missing.enumerated() {
+        perPlan[i].listed = made[n]
+        model.listed[plans[i].id] = made[n]
+      }
+      jobs = areaJobs(model: model) + siteWideJobs(model: model)
+    }
+    let rendering = jobs
+    let aggregates = try parallelMap(rendering.indices) {
+      j -> (key: String?, files: [OutputFile], reused: Bool) in
+      if let files = kept[j].files { return (kept[j].key, files, true) }
+      return (kept[j].key, try rendering[j].run().map(sink.accept), false)
     }
     var files = perPlan.flatMap(\.files) + aggregates.flatMap(\.files)
     files += try site.files.map {
@@ -192,7 +206,7 @@ public struct SiteRenderer: Sendable {
       cache.plans[plan.id] = BuildCache.PlanRecord(
         key: key, files: perPlan[i].files.map(\.path), card: perPlan[i].card, pieces: perPlan[i].pieces,
         json: perPlan[i].json)
-      listed[plan.id] = KeyedListing(key: key, listed: perPlan[i].listed)
+      if let made = perPlan[i].listed { listed[plan.id] = KeyedListing(key: key, listed: made) }
     }
     for (job, result) in zip(jobs, aggregates) {
       guard let key = result.key else { continue }
@@ -480,8 +494,8 @@ struct PlanOutput: Sendable {
   let pieces: FeedPieces
   let card: String
   let json: String
-  /// Its context in lists, card included.
-  var listed = ListedPlan(context: [:])
+  /// Its context in lists, card included; nil until a list needs it, for a plan reused whole.
+  var listed: ListedPlan?
 }
 
 /// A plan's template context in lists. Only strings, numbers, booleans and arrays and dictionaries
