@@ -40,7 +40,7 @@ extension SiteRenderer {
     notFound.path = "404.html"
     files.append(notFound)
     files.append(try page("thanks", path: "thanks/", title: t["thanks_title"], description: nil, extra: [:]))
-    files.append(OutputFile(path: "plans.json", text: plansJSON(model: model)))
+    files.append(OutputFile(path: "plans.json", parts: plansJSON(model: model)))
     files.append(OutputFile(path: "site.json", text: siteJSON()))
     files.append(OutputFile(path: "sitemap.xml", text: sitemap(model: model)))
     files.append(
@@ -136,10 +136,19 @@ extension SiteRenderer {
       extra: ["plans": ["groups": groups, "filters": filters, "count": site.plans.count]])
   }
 
-  /// The array of every plan's entry, pretty-printed; the entries come from the per-plan pass.
-  func plansJSON(model: SiteIndex) -> String {
-    let items = site.plans.map { model.json[$0.id]! }
-    return items.isEmpty ? "[\n\n]\n" : "[\n" + items.joined(separator: ",\n") + "\n]\n"
+  /// The array of every plan's entry, pretty-printed; the entries come from the per-plan pass. As
+  /// pieces written one after the other: joined, the entries of 10,000 plans were 12 MB copied
+  /// twice, at the moment a build holds the most.
+  func plansJSON(model: SiteIndex) -> [String] {
+    guard !site.plans.isEmpty else { return ["[\n\n]\n"] }
+    var parts = ["[\n"]
+    parts.reserveCapacity(2 * site.plans.count + 1)
+    for (n, plan) in site.plans.enumerated() {
+      if n > 0 { parts.append(",\n") }
+      parts.append(model.json[plan.id]!)
+    }
+    parts.append("\n]\n")
+    return parts
   }
 
   /// One plan's entry in plans.json (what the feedback endpoint and scripts read), indented as an
