@@ -98,10 +98,16 @@ public struct SiteRenderer: Sendable {
       else { return (key, listing, nil) }
       return (key, listing, record)
     }
-    // cmark parses behind one lock, so one thread renders every body while the other cores make
-    // each plan's feed pieces, card and plans.json entry; the pages follow once the bodies are in.
+    // cmark parses behind one lock, so one thread renders the bodies while the other cores make
+    // each plan's feed pieces, card and plans.json entry, then the pages. It keeps only a few hundred
+    // bodies ahead of the pages: all of them at once were a sixth of a build's peak memory.
     let fresh = plans.indices.filter { lookups[$0].hit == nil }
-    let bodies = BackgroundResult { self.renderPlanBodies(fresh) }
+    let bodies = BodyStream(count: fresh.count, ahead: 256) { [self] n in
+      Markdown.render(
+        plans[fresh[n]].body, options: MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 3))
+    }
+    // A build that fails before every page is made stops the thread rather than leaving it waiting.
+    defer { bodies.stop() }
     let parts = try parallelMap(plans.indices) { i -> PlanOutput in
       let plan = plans[i]
       if let record = lookups[i].hit {
@@ -123,16 +129,13 @@ public struct SiteRenderer: Sendable {
       output.listed = ListedPlan(context: summary)
       return output
     }
-    // The bodies' HTML is on the pages once they are written: taken from the thread and let go
-    // here, rather than held through the areas and site-wide files (a tenth of the peak memory).
-    let pages = try { (rendered: [RenderedMarkdown]) in
-      try parallelMap(fresh.indices) { n -> [OutputFile] in
-        let i = fresh[n]
-        return try renderPlan(
-          plans[i], body: rendered[n], model: base, pieces: parts[i].pieces, summary: parts[i].listed!.context
-        ).map(sink.accept)
-      }
-    }(bodies.take())
+    let pages = try parallelMap(fresh.indices) { n -> [OutputFile] in
+      let i = fresh[n]
+      return try renderPlan(
+        plans[i], body: bodies.take(n), model: base, pieces: parts[i].pieces,
+        summary: parts[i].listed!.context
+      ).map(sink.accept)
+    }
     var perPlan = parts
     for (n, i) in fresh.enumerated() { perPlan[i].files = pages[n] }
     var model = base
@@ -299,13 +302,6 @@ public struct SiteRenderer: Sendable {
     }
     if let error = failure.withLock({ $0 }) { throw error }
     return slots.values()
-  }
-
-  /// The bodies of `indices`, in order, on the calling thread: cmark runs behind its own lock, so
-  /// rendering them from several threads at once only makes the threads wait for each other.
-  func renderPlanBodies(_ indices: [Int]) -> [RenderedMarkdown] {
-    let options = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 3)
-    return indices.map { Markdown.render(site.plans[$0].body, options: options) }
   }
 
   // MARK: Pages
@@ -520,5 +516,61 @@ private final class Slots<T>: @unchecked Sendable {
   func deallocate() {
     _ = buffer.deinitialize()
     buffer.deallocate()
+  }
+}
+
+/// Values made in order on a thread of their own, at most `ahead` of those taken, each taken once
+/// by any thread: the rendered bodies of plans, made behind cmark's lock while the pages that take
+/// them are rendered on every core. A value is let go as soon as it is taken.
+final class BodyStream<T: Sendable>: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var values: [T?]
+  private var made = 0
+  private var taken = 0
+  private var stopped = false
+
+  init(count: Int, ahead: Int, make: @escaping @Sendable (Int) -> T) {
+    values = Array(repeating: nil, count: count)
+    guard count > 0 else { return }
+    let thread = Thread { [self] in
+      for n in 0..<count {
+        condition.lock()
+        // Takers claim values in increasing order (as `concurrentPerform` hands out indices), so
+        // with more room ahead than there are takers the maker never waits on a value not made.
+        while made - taken >= ahead && !stopped { condition.wait() }
+        let stop = stopped
+        condition.unlock()
+        if stop { return }
+        let value = make(n)
+        condition.lock()
+        values[n] = value
+        made = n + 1
+        condition.broadcast()
+        condition.unlock()
+      }
+    }
+    thread.stackSize = 8 << 20
+    thread.start()
+  }
+
+  /// Ends the making of values not made yet (those not taken are let go with the stream).
+  func stop() {
+    condition.lock()
+    stopped = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Value `n`, waiting until it is made; each value may be taken once (after `stop()`, only those
+  /// already made).
+  func take(_ n: Int) -> T {
+    condition.lock()
+    defer { condition.unlock() }
+    while made <= n { condition.wait() }
+    let value = values[n]!
+    values[n] = nil
+    taken += 1
+    condition.broadcast()
+    return value
   }
 }
