@@ -16,7 +16,7 @@ import KaasaFeeds
 /// Anything unreadable in the cache counts as no cache.
 struct BuildCache: Sendable {
   /// Bump whenever what is stored or how keys are computed changes.
-  static let header = "kaasa-build 3\n"
+  static let header = "kaasa-build 4\n"
 
   struct Stamp: Sendable, Equatable {
     var size: Int64
@@ -119,7 +119,7 @@ struct BuildCache: Sendable {
       for item in p.pieces.items {
         w.put(item.date)
         w.put(item.guid)
-        w.put(item.text)
+        w.put(item.entry)
       }
       w.put(p.pieces.events.count)
       for event in p.pieces.events {
@@ -152,7 +152,11 @@ struct BuildCache: Sendable {
       let json = try r.string()
       var items: [FeedPieces.Item] = []
       for _ in 0..<(try r.count()) {
-        items.append(FeedPieces.Item(date: try r.date(), guid: try r.string(), text: try r.string()))
+        let date = try r.date()
+        let guid = try r.string()
+        let entry = try r.int()
+        guard entry >= 0 else { throw ByteReader.Damaged() }
+        items.append(FeedPieces.Item(date: date, guid: guid, entry: entry))
       }
       var events: [FeedPieces.Event] = []
       for _ in 0..<(try r.count()) {

@@ -7,22 +7,26 @@ extension SiteRenderer {
   func rssFile(
     path: String, pagePath: String, title: String, description: String, plans: [Plan], model: SiteIndex
   ) -> OutputFile {
-    var items: [FeedPieces.Item] = []
-    for plan in plans { items += model.pieces(plan).items }
-    items.sort { $0.date != $1.date ? $0.date > $1.date : $0.guid < $1.guid }
+    // Items are written only for the newest few of each feed, so only those are rendered.
+    var items: [(item: FeedPieces.Item, plan: Int)] = []
+    for (p, plan) in plans.enumerated() { items += model.pieces(plan).items.map { ($0, p) } }
+    items.sort { $0.item.date != $1.item.date ? $0.item.date > $1.item.date : $0.item.guid < $1.item.guid }
     let channel = RSSChannel(
       title: title, link: urls.absolute(pagePath), description: description,
       language: site.settings.language.rawValue, selfURL: urls.absolute(path))
-    let chosen = items.prefix(site.settings.feedLimit).map { (pubDate: $0.date, text: $0.text) }
+    let chosen = items.prefix(site.settings.feedLimit).map { item, p in
+      let plan = plans[p]
+      let entry = model.facts[plan.id]!.ordered[item.entry]
+      return (pubDate: item.date, text: RSSWriter.itemText(rssItem(plan, entry, date: item.date)))
+    }
     return OutputFile(path: path, text: RSSWriter.render(channel, prepared: chosen))
   }
 
   /// A plan's feed items and calendar events, rendered once and shared by every feed they appear in.
   func feedPieces(_ plan: Plan, facts: PlanFacts) -> FeedPieces {
     var items: [FeedPieces.Item] = []
-    for (entry, start) in zip(facts.ordered, facts.starts) where start <= now {
-      let item = rssItem(plan, entry, date: start)
-      items.append(FeedPieces.Item(date: start, guid: item.guid, text: RSSWriter.itemText(item)))
+    for (n, (entry, start)) in zip(facts.ordered, facts.starts).enumerated() where start <= now {
+      items.append(FeedPieces.Item(date: start, guid: rssGUID(plan, entry), entry: n))
     }
     let events = calendarEvents(plan, facts: facts)
     let prepared = ICalendarWriter.prepare(
@@ -48,11 +52,13 @@ extension SiteRenderer {
     return RSSItem(
       title: "\(plan.title) — \(entry.title)",
       link: urls.absolute(SiteURLs.plan(plan.id)) + "#e-\(entry.key)",
-      guid: "\(plan.id)/\(entry.key)",
+      guid: rssGUID(plan, entry),
       pubDate: date,
       categories: categories,
       description: description)
   }
+
+  func rssGUID(_ plan: Plan, _ entry: TimelineEntry) -> String { "\(plan.id)/\(entry.key)" }
 
   /// iCalendar of every timeline entry of `plans`, past and future, and their feedback windows.
   func calendarFile(path: String, name: String, plans: [Plan], model: SiteIndex) -> OutputFile {
@@ -141,10 +147,14 @@ extension SiteRenderer {
 
 /// What one plan contributes to feeds and calendars, rendered once.
 struct FeedPieces: Sendable {
+  /// A feed item: which timeline entry, and what feeds sort by. Its text is rendered only for the
+  /// feeds it makes the newest few of (most items of a large site are in none): holding every item's
+  /// text was a tenth of a build's memory.
   struct Item: Sendable {
     let date: Date
     let guid: String
-    let text: String
+    /// The entry's place in the plan's `PlanFacts.ordered`.
+    let entry: Int
   }
 
   struct Event: Sendable {
