@@ -97,10 +97,10 @@ struct Build: ParsableCommand {
     discussion: """
       A build with errors writes nothing and leaves the previous output as it was.
       "Now" is --now, else SOURCE_DATE_EPOCH, else the clock; the same content and now give identical files.
-      In a git repository, plan pages list their changes and calendars count them (SITE/.kaasa-cache keeps
+      In a git repository, plan pages list their changes and calendars count them (SITE/.kaasa-cache keeps \
       what was read); without git, or in a shallow clone, the build says once what it could not know.
-      Builds are incremental: SITE/.kaasa-cache also remembers what each plan and area rendered to, and
-      only what changed since the last build into the same output is rendered again. The result is the
+      Builds are incremental: SITE/.kaasa-cache also remembers what each plan and area rendered to, and \
+      only what changed since the last build into the same output is rendered again. The result is the \
       same as a clean build's; --clean ignores the cache.
       """)
 
