@@ -262,6 +262,8 @@ enum Decoding {
 
   static func entries(_ r: YAMLReader, _ list: [YAMLNode]) -> [TimelineEntry] {
     var result: [TimelineEntry] = []
+    // Kept with the plan for the whole build: no room to spare (appending one by one doubled it).
+    result.reserveCapacity(list.count)
     var usedKeys: [String: SourcePosition] = [:]
     for node in list {
       guard let e = r.mapping(node, what: "a timeline entry", allowed: entryKeys) else { continue }

@@ -390,7 +390,8 @@ struct PlanFacts: Sendable {
       (offset: $0.offset, entry: $0.element, start: $0.element.date.start(in: zone))
     }
     .sorted { $0.start != $1.start ? $0.start < $1.start : $0.offset < $1.offset }
-    ordered = pairs.map(\.entry)
+    // Timelines are usually written in order: then the plan's own array is shared, not copied.
+    ordered = pairs.indices.elementsEqual(pairs.lazy.map(\.offset)) ? plan.timeline : pairs.map(\.entry)
     starts = pairs.map(\.start)
     if let s = plan.statusOverride {
       status = s
