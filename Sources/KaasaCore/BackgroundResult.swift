@@ -18,14 +18,6 @@ public final class BackgroundResult<T: Sendable>: @unchecked Sendable {
     done.wait()
     return value!
   }
-
-  /// Waits, and hands the value over without keeping it: for a large result that the caller alone
-  /// should hold, so it is freed as soon as the caller is done with it. Call once.
-  public func take() -> T {
-    done.wait()
-    defer { value = nil }
-    return value!
-  }
 }
 
 /// Values a one-shot command leaves for the end of the process rather than freeing: the system
