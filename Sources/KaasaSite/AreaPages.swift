@@ -2,18 +2,19 @@ import Foundation
 import KaasaCore
 
 extension SiteRenderer {
-  /// Municipality and village pages, each with its RSS feed and calendar: one job per area.
+  /// Municipality and village pages, each with its RSS feed and calendar: one job per area. `model`
+  /// gives the areas' plans; the job is run with the model it is to render from.
   func areaJobs(model: SiteIndex) -> [Job] {
     var jobs: [Job] = []
     for m in site.municipalities {
       jobs.append(
-        Job(name: "municipality \(m.id)", members: model.plans(municipality: m.id)) {
+        Job(name: "municipality \(m.id)", members: model.plans(municipality: m.id)) { model in
           try renderMunicipality(m, model: model)
         })
       for v in m.villages {
         jobs.append(
           Job(name: "village \(m.id)/\(v.id)", members: model.plans(municipality: m.id, village: v.id)) {
-            try renderVillage(v, of: m, model: model)
+            model in try renderVillage(v, of: m, model: model)
           })
       }
     }

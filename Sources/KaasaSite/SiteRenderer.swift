@@ -145,13 +145,13 @@ public struct SiteRenderer: Sendable {
       model.json[plan.id] = out.json
       if let listed = out.listed { model.listed[plan.id] = listed }
     }
-    let firstJobs = areaJobs(model: model) + siteWideJobs(model: model)
+    let jobs = areaJobs(model: base) + siteWideJobs()
     // Areas and site-wide files show plans as lists, feeds and calendars do: by their listing keys.
     let keys = Dictionary(zip(plans.map(\.id), lookups.map(\.listing)), uniquingKeysWith: { a, _ in a })
     let allPlans = incremental.flatMap { jobKey("site", members: plans, keys: keys, $0, exactNow: true) }
     // First the aggregates whose keys match the previous build are taken from its output.
-    let kept = try parallelMap(firstJobs.indices) { j -> (key: String?, files: [OutputFile]?) in
-      let job = firstJobs[j]
+    let kept = try parallelMap(jobs.indices) { j -> (key: String?, files: [OutputFile]?) in
+      let job = jobs[j]
       guard let incremental else { return (nil, nil) }
       var key: String?
       if let members = job.members {
@@ -173,7 +173,6 @@ public struct SiteRenderer: Sendable {
     // now, so that an edit whose lists are all reused does not make ten thousand of them.
     let missing =
       kept.contains(where: { $0.files == nil }) ? plans.indices.filter { perPlan[$0].listed == nil } : []
-    var jobs = firstJobs
     if !missing.isEmpty {
       let made = try parallelMap(missing.indices) { [perPlan] n -> ListedPlan in
         var summary = planSummary(plans[missing[n]], model: base)
@@ -184,13 +183,11 @@ public struct SiteRenderer: Sendable {
         perPlan[i].listed = made[n]
         model.listed[plans[i].id] = made[n]
       }
-      jobs = areaJobs(model: model) + siteWideJobs(model: model)
     }
-    let rendering = jobs
-    let aggregates = try parallelMap(rendering.indices) {
-      j -> (key: String?, files: [OutputFile], reused: Bool) in
+    let full = model
+    let aggregates = try parallelMap(jobs.indices) { j -> (key: String?, files: [OutputFile], reused: Bool) in
       if let files = kept[j].files { return (kept[j].key, files, true) }
-      return (kept[j].key, try rendering[j].run().map(sink.accept), false)
+      return (kept[j].key, try jobs[j].run(full).map(sink.accept), false)
     }
     var files = perPlan.flatMap(\.files) + aggregates.flatMap(\.files)
     files += try site.files.map {
@@ -482,7 +479,8 @@ struct Job: Sendable {
   let name: String
   /// The plans its output is made from; nil for site-wide jobs, which use every plan and now.
   let members: [Plan]?
-  let run: @Sendable () throws -> [OutputFile]
+  /// Renders the job's files from the model with every plan's pieces, cards and list contexts.
+  let run: @Sendable (SiteIndex) throws -> [OutputFile]
 }
 
 /// What rendering one plan produced.

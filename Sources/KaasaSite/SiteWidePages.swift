@@ -7,22 +7,22 @@ extension SiteRenderer {
   static let latestUpdates = 10
 
   /// Home, plans index, free pages, 404, thank-you page, feeds of the whole site, sitemap and machine files.
-  func siteWideJobs(model: SiteIndex) -> [Job] {
+  func siteWideJobs() -> [Job] {
     let title = site.settings.title
     return [
-      Job(name: "site feed", members: nil) {
+      Job(name: "site feed", members: nil) { model in
         [
           rssFile(
             path: "feed.xml", pagePath: "", title: title, description: site.settings.description ?? title,
             plans: site.plans, model: model)
         ]
       },
-      Job(name: "site calendar", members: nil) {
+      Job(name: "site calendar", members: nil) { model in
         [calendarFile(path: "calendar.ics", name: title, plans: site.plans, model: model)]
       },
-      Job(name: "home", members: nil) { [try home(model: model)] },
-      Job(name: "plans", members: nil) { [try plansIndex(model: model)] },
-      Job(name: "other pages", members: nil) { try otherPages(model: model) },
+      Job(name: "home", members: nil) { model in [try home(model: model)] },
+      Job(name: "plans", members: nil) { model in [try plansIndex(model: model)] },
+      Job(name: "other pages", members: nil) { model in try otherPages(model: model) },
     ]
   }
 
