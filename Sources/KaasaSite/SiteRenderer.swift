@@ -102,9 +102,9 @@ public struct SiteRenderer: Sendable {
     // each plan's feed pieces, card and plans.json entry, then the pages. It keeps only a few hundred
     // bodies ahead of the pages: all of them at once were a sixth of a build's peak memory.
     let fresh = plans.indices.filter { lookups[$0].hit == nil }
-    let bodies = BodyStream(count: fresh.count, ahead: 256) { [self] n in
-      Markdown.render(
-        plans[fresh[n]].body, options: MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 3))
+    let bodyOptions = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 3)
+    let bodies = BodyStream(count: fresh.count, ahead: 256) { n in
+      Markdown.render(plans[fresh[n]].body, options: bodyOptions)
     }
     // A build that fails before every page is made stops the thread rather than leaving it waiting.
     defer { bodies.stop() }
