@@ -111,8 +111,10 @@ public struct ContentLoader: Sendable {
   public var parseCache: ParseCache?
 
   /// Whether a plan file whose `stat` stamp (device, inode, size, modification and change times)
-  /// equals the parse cache's is taken from the cache without being read. For a long-running
-  /// process that loads the same site again and again; the entries' stamps live only in memory.
+  /// equals the parse cache's is taken from the cache without being read, as git trusts its index.
+  /// Stamps are kept only when taken more than two seconds after the file's last change (see
+  /// `FileStamp.isSettled`), so two changes within one tick of the clock cannot hide the second.
+  /// A plan taken so comes without its body (`Plan.bodyUnread`).
   public var trustsFileStamps: Bool
 
   public init(
@@ -176,12 +178,13 @@ public struct ContentLoader: Sendable {
         guard case .success(let document) = FrontMatterDocument.read(bytes, file: rel) else { return nil }
         plan.body = document.body
         plan.bodyLine = document.bodyLine
+        plan.bodyUnread = false
         return (plan, entry.diagnostics)
       })
       if trustsFileStamps {
         reuse.stamp = { rel, stamp in
-          guard let entry = entries[rel], entry.stamp == stamp, !entry.bodyOmitted else { return nil }
-          return (entry.digest, entry.plan, entry.diagnostics)
+          guard let entry = entries[rel], entry.stamp == stamp else { return nil }
+          return (entry.digest, entry.plan, entry.diagnostics, entry.bodyOmitted)
         }
       }
       reusePlan = reuse
@@ -197,13 +200,21 @@ public struct ContentLoader: Sendable {
       for (rel, result) in zip(planFiles, plans.results) {
         guard let digest = result.digest else { continue }
         next.entries[rel] = ParseCache.Entry(
-          digest: digest, plan: result.value, diagnostics: result.diagnostics, stamp: result.stamp)
+          digest: digest, plan: result.value, diagnostics: result.diagnostics, stamp: result.stamp,
+          bodyOmitted: result.bodyOmitted)
       }
       parsed = next
     }
     let parsedPlans = plans.results.count { !$0.reused }
     if let parsed, let previous = parseCache {
-      whenParsed(parsed, parsedPlans > 0 || parsed.entries.count != previous.entries.count)
+      // New stamps count as a change too, so that a file read again (touched, or checked out anew)
+      // is trusted by its stamp next time.
+      let changed =
+        parsedPlans > 0 || parsed.entries.count != previous.entries.count
+        || zip(planFiles, plans.results).contains { rel, result in
+          !result.reusedUnread && result.stamp != previous.entries[rel]?.stamp
+        }
+      whenParsed(parsed, changed)
     }
     let readPlans = plans.results.count { !$0.reusedUnread }
     let pages = parseInParallel(pageFiles) { rel, document, reader in
@@ -225,6 +236,22 @@ public struct ContentLoader: Sendable {
     return LoadResult(
       site: site, diagnostics: diagnostics.sorted(), sourceDigests: digests.all, parsed: parsed,
       parsedPlans: parsedPlans, readPlans: readPlans)
+  }
+
+  /// The body of `plan`, which was taken from the parse cache unread: its file is read again and must
+  /// still have the digest the build was keyed on; a file changed since it was checked is an error
+  /// (nothing is written), and building again takes the change.
+  public static func body(of plan: Plan, in sitePath: String, digest: String) throws -> String {
+    guard plan.bodyUnread else { return plan.body }
+    guard let data = FileBytes.read(atPath: sitePath + "/" + plan.file) else {
+      throw BodyNotRead(file: plan.file, reason: "it cannot be read any more: check that it exists")
+    }
+    guard Hex.string(SHA256.hash(data: data)) == digest,
+      case .success(let document) = FrontMatterDocument.read(data, file: plan.file)
+    else {
+      throw BodyNotRead(file: plan.file, reason: "it changed while the site was being built: build again")
+    }
+    return document.body
   }
 
   var themesDirectory: URL { siteDirectory.appendingPathComponent("themes") }
@@ -338,6 +365,8 @@ public struct ContentLoader: Sendable {
     var reused = false
     /// Reused by its stamp, without reading the file.
     var reusedUnread = false
+    /// Reused by its stamp from an entry that keeps no body: the value has none.
+    var bodyOmitted = false
   }
 
   /// How an earlier parse may answer for a file: by the digest of its bytes, or (when stamps are
@@ -345,8 +374,8 @@ public struct ContentLoader: Sendable {
   struct Reuse<T: Sendable>: Sendable {
     /// Given the file's path, the digest of its bytes and the bytes.
     var digest: @Sendable (String, String, [UInt8]) -> (T?, [Diagnostic])?
-    var stamp: (@Sendable (String, FileStamp) -> (digest: String, value: T?, diagnostics: [Diagnostic])?)? =
-      nil
+    typealias StampHit = (digest: String, value: T?, diagnostics: [Diagnostic], bodyOmitted: Bool)
+    var stamp: (@Sendable (String, FileStamp) -> StampHit?)? = nil
   }
 
   /// Reads and parses `files` on all cores; `reuse` may answer from an earlier parse instead.
@@ -369,7 +398,7 @@ public struct ContentLoader: Sendable {
             digests.record(rel, known: hit.digest)
             result = FileResult(
               value: hit.value, diagnostics: hit.diagnostics, digest: hit.digest, stamp: stamp, reused: true,
-              reusedUnread: true)
+              reusedUnread: true, bodyOmitted: hit.bodyOmitted)
             done.append((i, result))
             continue
           }
@@ -403,4 +432,11 @@ public struct ContentLoader: Sendable {
     return (all.compactMap(\.value), all.flatMap(\.diagnostics), all)
   }
 
+}
+
+/// A plan's body could not be read when its page was rendered.
+public struct BodyNotRead: Error, CustomStringConvertible {
+  public let file: String
+  public let reason: String
+  public var description: String { "\(file): the plan's text could not be read: \(reason)" }
 }

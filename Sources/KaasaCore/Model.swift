@@ -287,6 +287,7 @@ public struct Plan: Sendable {
     var body: String
     var bodyLine: Int
     var frontMatterDigest: String
+    var bodyUnread = false
 
     init(
       id: String, file: String, title: String, summary: String, municipality: Located<String>,
@@ -320,7 +321,13 @@ public struct Plan: Sendable {
         id: id, file: file, title: title, summary: summary, municipality: municipality, villages: villages,
         type: type, tags: tags, statusOverride: statusOverride, budget: budget, contact: contact,
         location: location, feedback: feedback, documents: documents, timeline: timeline, draft: draft,
-        body: body, bodyLine: bodyLine, frontMatterDigest: frontMatterDigest)
+        body: body, bodyLine: bodyLine, frontMatterDigest: frontMatterDigest
+      ).withBodyUnread(bodyUnread)
+    }
+
+    private func withBodyUnread(_ unread: Bool) -> Storage {
+      bodyUnread = unread
+      return self
     }
   }
 
@@ -407,6 +414,13 @@ public struct Plan: Sendable {
   public var bodyLine: Int {
     get { storage.bodyLine }
     set { unique().bodyLine = newValue }
+  }
+  /// True when the plan was taken from the parse cache without its file being read (the file's
+  /// stamp had not changed): `body` is then empty, and what renders the plan's page reads it with
+  /// `ContentLoader.body(of:in:digest:)`. Lists, feeds and calendars need only the front matter.
+  public var bodyUnread: Bool {
+    get { storage.bodyUnread }
+    set { unique().bodyUnread = newValue }
   }
   /// SHA-256 (hexadecimal) of the front matter's text, or empty when the plan was not read from a
   /// file. Everything lists, feeds and calendars show of a plan comes from its front matter, so a

@@ -14,16 +14,16 @@ public struct ParseCache: Sendable {
     public let plan: Plan?
     public let diagnostics: [Diagnostic]
     /// The file as `stat` saw it just before it was read, when that was long enough after its last
-    /// change to tell a later change apart. Kept only in memory: a load that trusts stamps (a
-    /// long-running `kaasa serve`) reuses the entry without reading the file while the stamp holds.
+    /// change to tell a later change apart. A load that trusts stamps reuses the entry without
+    /// reading the file while the stamp holds, as git does with its index.
     public var stamp: FileStamp? = nil
-    /// Read from disk, where a plan is kept without its body (the Markdown after the front matter):
-    /// the body is in the file, which is read anyway to be compared, and it was four fifths of the
-    /// cache. The loader puts it back from the file (see `ContentLoader`).
+    /// The plan is kept without its body (the Markdown after the front matter), as on disk: the body
+    /// is in the file, and it was four fifths of the cache. A load that reads the file puts it back;
+    /// one that trusts the file's stamp leaves it unread (`Plan.bodyUnread`).
     public var bodyOmitted = false
   }
 
-  static let header = "kaasa-parsed 3"
+  static let header = "kaasa-parsed 4"
   /// The kaasa binary that wrote it (`CacheFile.program`).
   let program: String
   public var entries: [String: Entry]
@@ -60,6 +60,8 @@ public struct ParseCache: Sendable {
     for (file, entry) in entries.sorted(by: { $0.key < $1.key }) {
       w.put(file)
       w.put(entry.digest)
+      w.put(entry.stamp != nil)
+      entry.stamp?.encode(into: &w)
       w.put(entry.plan != nil)
       entry.plan?.encode(into: &w)
       w.put(entry.diagnostics.count)
@@ -80,7 +82,9 @@ public struct ParseCache: Sendable {
     for _ in 0..<(try r.count()) {
       let file = try r.string()
       let digest = try r.string()
-      let plan = try r.bool() ? try Plan(from: &r) : nil
+      let stamp = try r.bool() ? try FileStamp(from: &r) : nil
+      var plan = try r.bool() ? try Plan(from: &r) : nil
+      plan?.bodyUnread = true
       var diagnostics: [Diagnostic] = []
       for _ in 0..<(try r.count()) {
         let f = try r.string()
@@ -89,7 +93,8 @@ public struct ParseCache: Sendable {
         diagnostics.append(
           Diagnostic(file: f, position: position, severity: severity, message: try r.string()))
       }
-      entries[file] = Entry(digest: digest, plan: plan, diagnostics: diagnostics, bodyOmitted: true)
+      entries[file] = Entry(
+        digest: digest, plan: plan, diagnostics: diagnostics, stamp: stamp, bodyOmitted: true)
     }
     guard r.atEnd else { throw ByteReader.Damaged() }
     return ParseCache(program: program, entries: entries)
@@ -102,6 +107,24 @@ public struct ParseCache: Sendable {
 }
 
 // MARK: The plan in bytes
+
+extension FileStamp {
+  func encode(into w: inout ByteWriter) {
+    w.put(Int64(bitPattern: device))
+    w.put(Int64(bitPattern: inode))
+    w.put(size)
+    w.put(modified)
+    w.put(changed)
+  }
+
+  init(from r: inout ByteReader) throws {
+    device = UInt64(bitPattern: try r.int64())
+    inode = UInt64(bitPattern: try r.int64())
+    size = try r.int64()
+    modified = try r.int64()
+    changed = try r.int64()
+  }
+}
 
 extension SourcePosition {
   func encode(into w: inout ByteWriter) {

@@ -91,7 +91,7 @@ public struct Builder: Sendable {
     // stamps did not change since it read them are not read again.
     let loaded = ContentLoader(
       siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse,
-      trustsFileStamps: memory != nil && !clean
+      trustsFileStamps: !clean
     ).load { parsed, changed in
       if leavesMemoryToExit { ExitBin.keep((parsed, previousParse)) }
       guard let parseFile else { return }
@@ -111,9 +111,15 @@ public struct Builder: Sendable {
     let history = history(site)
     phase("theme and history")
     let instant = try now(site.settings.timeZone)
-    let renderer = SiteRenderer(
+    var renderer = SiteRenderer(
       site: site, theme: theme, options: RenderOptions(now: instant, includeDrafts: includeDrafts),
       history: history, filesDirectory: siteDirectory.appendingPathComponent("content/files").path)
+    // Plans whose files were known unchanged by their stamps were loaded without their bodies.
+    let sitePath = siteDirectory.path
+    let digests = loaded.sourceDigests
+    renderer.readBody = { plan in
+      try ContentLoader.body(of: plan, in: sitePath, digest: digests[plan.file] ?? "")
+    }
     var incremental: SiteRenderer.Incremental?
     if cacheFile != nil {
       let key = buildKey(

@@ -14,7 +14,8 @@ public struct RenderOptions: Sendable {
   }
 }
 
-/// Renders a loaded site to the complete list of output files. Pure: no disk, no clock.
+/// Renders a loaded site to the complete list of output files. Pure: no disk, no clock (bodies of
+/// plans loaded without them come from `readBody`).
 public struct SiteRenderer: Sendable {
   public let site: Site
   public let theme: Theme
@@ -26,6 +27,8 @@ public struct SiteRenderer: Sendable {
   /// Source folder of content/files, for copying.
   let filesDirectory: String
   let everyPage: EveryPage
+  /// The body of a plan whose page is rendered, for plans loaded without it (`Plan.bodyUnread`).
+  public var readBody: @Sendable (Plan) throws -> String = { $0.body }
 
   public init(
     site: Site, theme: Theme, options: RenderOptions, history: SiteHistory = .none, filesDirectory: String
@@ -89,14 +92,16 @@ public struct SiteRenderer: Sendable {
     // As a path: a rebuild looks at tens of thousands of files, and URL work cost more than that.
     let outputPath = incremental?.output.path ?? ""
     // Per plan, in parallel: its keys, and its previous output when that is still valid.
-    typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?)
+    // A plan rendered again whose body was not loaded has it read here, on all cores.
+    typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?, body: String?)
     let lookups = try parallelMap(plans.indices) { i -> Lookup in
-      guard let incremental else { return (nil, nil, nil) }
-      let (key, listing) = planKeys(plans[i], facts: base.facts[plans[i].id]!, incremental)
-      guard let key, let record = previous?.plans[plans[i].id], record.key == key,
+      let plan = plans[i]
+      guard let incremental else { return (nil, nil, nil, plan.bodyUnread ? try readBody(plan) : nil) }
+      let (key, listing) = planKeys(plan, facts: base.facts[plan.id]!, incremental)
+      guard let key, let record = previous?.plans[plan.id], record.key == key,
         previous?.unchangedFiles(record.files, in: outputPath) == true
-      else { return (key, listing, nil) }
-      return (key, listing, record)
+      else { return (key, listing, nil, plan.bodyUnread ? try readBody(plan) : nil) }
+      return (key, listing, record, nil)
     }
     // cmark parses behind one lock, so one thread renders the bodies while the other cores make
     // each plan's feed pieces, card and plans.json entry, then the pages. It keeps only a few hundred
@@ -104,7 +109,7 @@ public struct SiteRenderer: Sendable {
     let fresh = plans.indices.filter { lookups[$0].hit == nil }
     let bodyOptions = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 3)
     let bodies = BodyStream(count: fresh.count, ahead: 256) { n in
-      Markdown.render(plans[fresh[n]].body, options: bodyOptions)
+      Markdown.render(lookups[fresh[n]].body ?? plans[fresh[n]].body, options: bodyOptions)
     }
     // A build that fails before every page is made stops the thread rather than leaving it waiting.
     defer { bodies.stop() }

@@ -66,12 +66,16 @@ struct Check: ParsableCommand {
 
   func run() throws {
     let start = Date()
-    // The build's parse cache: plan files unchanged since the last build or check are not parsed again.
+    // The build's parse cache: plan files unchanged since the last build or check are not parsed
+    // again, nor read when their stamps say so.
     let parseFile = ParseCache.file(in: siteOptions.siteURL.appendingPathComponent(".kaasa-cache"))
     let previous = ParseCache.load(from: parseFile) ?? ParseCache()
     // Written while the content is checked, and waited for before the report.
     var saved: BackgroundResult<Void>?
-    let result = ContentLoader(siteDirectory: siteOptions.siteURL, parseCache: previous).load {
+    let result = ContentLoader(
+      siteDirectory: siteOptions.siteURL, parseCache: previous, trustsFileStamps: true
+    )
+    .load {
       parsed, changed in
       if changed { saved = BackgroundResult { parsed.save(to: parseFile) } }
     }

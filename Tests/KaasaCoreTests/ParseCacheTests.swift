@@ -29,7 +29,8 @@ struct ParseCacheTests {
       #expect(again.plan.map(bytes) == bytes(plan), "\(file)")
       #expect(again.plan?.timeline == plan.timeline)
       // The body stays in the file: the cache on disk leaves it out, and says so.
-      #expect(again.bodyOmitted && again.plan?.body == "")
+      #expect(again.bodyOmitted && again.plan?.body == "" && again.plan?.bodyUnread == true)
+      #expect(again.stamp == entry.stamp)
     }
     #expect(decoded.encode() == parsed.encode())
   }
@@ -87,7 +88,7 @@ struct ParseCacheTests {
     #expect(edited.diagnostics == ContentLoader(siteDirectory: s.root).load().diagnostics)
   }
 
-  /// `kaasa serve` trusts a file's stamp: an unchanged file is not read again, any change is seen.
+  /// A load that trusts stamps does not read an unchanged file again, and sees any change.
   @Test func withStampsTrustedUnchangedFilesAreNotReadAndChangesAreSeen() throws {
     let s = try TestSite(files: [
       "content/plans/a.md": TestSite.plan(title: "Esimene"),
@@ -132,10 +133,47 @@ struct ParseCacheTests {
     #expect(fourth.readPlans == 1)
     #expect(fourth.site?.plans.first { $0.file == "content/plans/a.md" }?.title == "Esimese")
     #expect(fourth.sourceDigests != first.sourceDigests)
-    // Without trust in stamps (kaasa build, kaasa check), every file is read.
+    // Without trust in stamps (`kaasa build --clean`), every file is read.
     let untrusted = ContentLoader(siteDirectory: s.root, parseCache: fourth.parsed).load()
     #expect(untrusted.readPlans == 2)
     #expect(untrusted.parsedPlans == 0)
+  }
+
+  /// Stamps reach the disk: a later process takes an unchanged plan from the cache without reading
+  /// its file, and its body is read when asked for, only while the file still has the bytes parsed.
+  @Test func stampsKeptOnDiskSpareTheReadingOfUnchangedFiles() throws {
+    let body = "## Miks\n\nKatus lekib.\n"
+    let s = try TestSite(files: ["content/plans/a.md": TestSite.plan(title: "Esimene") + body])
+    defer { s.remove() }
+    let path = s.root.appendingPathComponent("content/plans/a.md").path
+    try FileManager.default.setAttributes(
+      [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: path)
+    Thread.sleep(forTimeInterval: 2.2)
+    let file = s.root.appendingPathComponent(".kaasa-cache/parsed-plans")
+    func load() -> LoadResult {
+      ContentLoader(
+        siteDirectory: s.root, recordsDigests: true, parseCache: ParseCache.load(from: file) ?? ParseCache(),
+        trustsFileStamps: true
+      ).load { parsed, changed in if changed { parsed.save(to: file) } }
+    }
+    let first = load()
+    #expect(first.readPlans == 1)
+    let read = try #require(first.site?.plans.first)
+    #expect(!read.bodyUnread)
+    let second = load()
+    #expect(second.readPlans == 0)
+    let plan = try #require(second.site?.plans.first)
+    #expect(plan.bodyUnread && plan.body.isEmpty)
+    #expect(plan.title == "Esimene")
+    let digest = try #require(second.sourceDigests["content/plans/a.md"])
+    #expect(digest == first.sourceDigests["content/plans/a.md"])
+    #expect(try ContentLoader.body(of: plan, in: s.root.path, digest: digest) == read.body)
+    #expect(read.body.hasSuffix(body))
+    // Changed since it was loaded: its body is not what the build was keyed on.
+    try s.write("content/plans/a.md", TestSite.plan(title: "Esimene") + "Muu tekst.\n")
+    #expect(throws: BodyNotRead.self) { try ContentLoader.body(of: plan, in: s.root.path, digest: digest) }
+    try FileManager.default.removeItem(atPath: path)
+    #expect(throws: BodyNotRead.self) { try ContentLoader.body(of: plan, in: s.root.path, digest: digest) }
   }
 
   @Test func aDamagedOrForeignCacheIsIgnored() throws {

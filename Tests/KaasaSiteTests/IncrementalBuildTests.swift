@@ -266,6 +266,52 @@ struct IncrementalBuildTests {
     #expect(try snapshot(output) == snapshot(clean))
   }
 
+  /// A build trusts the stamps of plan files it read more than two seconds after their last change,
+  /// as git trusts its index: such plans come from the parse cache without their files being read,
+  /// and a page that must be rendered again (here, on the next day) reads its body then.
+  @Test func plansKnownByTheirStampsGiveTheSameFilesAsACleanBuild() throws {
+    let site = try EditableSite(seed: 12)
+    defer { site.remove() }
+    let fm = FileManager.default
+    for file in site.planFiles() {
+      try fm.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: file.path)
+    }
+    // Setting the time changed each file's change time just now: stamps are kept once it is settled.
+    Thread.sleep(forTimeInterval: 2.2)
+    let output = site.root.appendingPathComponent("output")
+    let clean = site.root.appendingPathComponent("clean")
+    #expect(try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00")).succeeded)
+    // What the next build will see: every plan known by its stamp, none with its body.
+    let cache = ParseCache.load(from: ParseCache.file(in: site.root.appendingPathComponent(".kaasa-cache")))
+    let trusted = ContentLoader(
+      siteDirectory: site.root, recordsDigests: true, parseCache: cache, trustsFileStamps: true
+    ).load()
+    #expect(trusted.readPlans == 0)
+    #expect(trusted.site?.plans.isEmpty == false)
+    #expect(trusted.site?.plans.allSatisfy { $0.bodyUnread && $0.body.isEmpty } == true)
+
+    // The next day every page is rendered again, from bodies read as their pages need them.
+    let nextDay = fixedNow("2026-11-27T12:00")
+    let report = try builder(site, output: output).build(now: nextDay)
+    #expect(report.succeeded)
+    #expect(report.reusedPlans == 0)
+    #expect(try reference(site, output: clean).build(now: nextDay).succeeded)
+    #expect(try snapshot(output) == snapshot(clean))
+
+    // An edit that keeps the size and sets the modification time back is still seen (its change
+    // time moved), and the edited plan's page is rendered from the new text.
+    let file = site.planFiles()[2]
+    let text = try site.read(file)
+    let i = try #require(text.range(of: "\n\n", options: .backwards))
+    let edited = text.replacingCharacters(in: i, with: "\n!")
+    #expect(edited.utf8.count == text.utf8.count)
+    try site.write(edited, to: file)
+    try fm.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: file.path)
+    #expect(try builder(site, output: output).build(now: nextDay).succeeded)
+    #expect(try reference(site, output: clean).build(now: nextDay).succeeded)
+    #expect(try snapshot(output) == snapshot(clean))
+  }
+
   @Test func aFileChangedByHandInTheOutputIsRenderedAgain() throws {
     let site = try EditableSite(seed: 10)
     defer { site.remove() }
