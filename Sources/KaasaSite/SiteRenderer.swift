@@ -153,18 +153,27 @@ public struct SiteRenderer: Sendable {
     let jobs = areaJobs(model: base) + siteWideJobs()
     // Areas and site-wide files show plans as lists, feeds and calendars do: by their listing keys.
     let keys = Dictionary(zip(plans.map(\.id), lookups.map(\.listing)), uniquingKeysWith: { a, _ in a })
-    let allPlans = incremental.flatMap { jobKey("site", members: plans, keys: keys, $0, exactNow: true) }
+    let allPlans = incremental.flatMap { jobKey("site", members: plans, keys: keys, $0) }
     // First the aggregates whose keys match the previous build are taken from its output.
     let kept = try parallelMap(jobs.indices) { j -> (key: String?, files: [OutputFile]?) in
       let job = jobs[j]
       guard let incremental else { return (nil, nil) }
       var key: String?
       if let members = job.members {
-        key = jobKey(job.name, members: members, keys: keys, incremental, exactNow: false)
+        key = jobKey(job.name, members: members, keys: keys, incremental)
       } else if let allPlans {
         var k = CacheKey()
         k.add(allPlans)
         k.add(job.name)
+        if let horizon = job.horizon {
+          // Which entries start by the horizon; where they stand against now is in the plans' keys.
+          var bits: [UInt8] = []
+          for plan in plans {
+            for start in base.facts[plan.id]!.starts { bits.append(start <= horizon ? 0x31 : 0x30) }
+            bits.append(0x2F)
+          }
+          k.add(String(decoding: bits, as: UTF8.self))
+        }
         key = k.finish()
       }
       guard let key, let record = previous?.jobs[job.name], record.key == key,
@@ -270,15 +279,11 @@ public struct SiteRenderer: Sendable {
   }
 
   /// An aggregate's key: the build key, its name and its plans' keys; nil if any plan has no key.
-  func jobKey(
-    _ name: String, members: [Plan], keys: [String: String?], _ incremental: Incremental, exactNow: Bool
-  )
-    -> String?
+  func jobKey(_ name: String, members: [Plan], keys: [String: String?], _ incremental: Incremental) -> String?
   {
     var k = CacheKey()
     k.add(incremental.buildKey)
     k.add(name)
-    if exactNow { k.add(now) }
     k.add(Int64(members.count))
     for plan in members {
       guard let key = keys[plan.id] ?? nil else { return nil }
@@ -482,8 +487,11 @@ func context(_ values: [String: Any?]) -> [String: Any] {
 struct Job: Sendable {
   /// Unique among the jobs of a build; names the job's record in the build cache.
   let name: String
-  /// The plans its output is made from; nil for site-wide jobs, which use every plan and now.
+  /// The plans its output is made from; nil for site-wide jobs, which use every plan.
   let members: [Plan]?
+  /// A moment after now up to which the job shows coming entries (the home page's next 60 days):
+  /// its output changes when an entry's start passes it, as others' do when one passes now.
+  var horizon: Date? = nil
   /// Renders the job's files from the model with every plan's pieces, cards and list contexts.
   let run: @Sendable (SiteIndex) throws -> [OutputFile]
 }

@@ -20,7 +20,7 @@ extension SiteRenderer {
       Job(name: "site calendar", members: nil) { model in
         [calendarFile(path: "calendar.ics", name: title, plans: site.plans, model: model)]
       },
-      Job(name: "home", members: nil) { model in [try home(model: model)] },
+      Job(name: "home", members: nil, horizon: homeHorizon) { model in [try home(model: model)] },
       Job(name: "plans", members: nil) { model in [try plansIndex(model: model)] },
       Job(name: "other pages", members: nil) { model in try otherPages(model: model) },
     ]
@@ -53,10 +53,13 @@ extension SiteRenderer {
     return files
   }
 
+  /// The end of the home page's coming entries.
+  var homeHorizon: Date { now.addingTimeInterval(TimeInterval(Self.upcomingDays * 86_400)) }
+
   func home(model: SiteIndex) throws -> OutputFile {
     let open = site.plans.filter { model.facts[$0.id]?.feedback == .open }
       .sorted { ($0.feedback!.closes, $0.id) < ($1.feedback!.closes, $1.id) }
-    let horizon = now.addingTimeInterval(TimeInterval(Self.upcomingDays * 86_400))
+    let horizon = homeHorizon
     // Entries are chosen first and only the chosen ones get a template context: a large site has
     // tens of thousands of entries and shows a few hundred.
     // Candidates name their plan and entry by position: sorting tens of thousands of copies of

@@ -312,6 +312,34 @@ struct IncrementalBuildTests {
     #expect(try snapshot(output) == snapshot(clean))
   }
 
+  /// The home page shows the next 60 days: an entry that comes within them as time passes is
+  /// shown, although no plan changed and now passed none of their dates.
+  @Test func theHomePageFollowsItsHorizonAsTimePasses() throws {
+    var site = try EditableSite(seed: 13)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let clean = site.root.appendingPathComponent("clean")
+    // 60 days after 12:00 on 26 November is 12:00 on 25 January: the meeting at 13:30 is beyond.
+    _ = try site.addMeeting(on: "2027-01-25")
+    let home = output.appendingPathComponent("index.html")
+    #expect(try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00")).succeeded)
+    #expect(try !String(contentsOf: home, encoding: .utf8).contains("Koosolek 1"))
+    // The same day, so the same build key: at 14:00 the meeting is within the 60 days.
+    let later = fixedNow("2026-11-26T14:00")
+    let report = try builder(site, output: output).build(now: later)
+    #expect(report.succeeded)
+    #expect(try String(contentsOf: home, encoding: .utf8).contains("Koosolek 1"))
+    #expect(try reference(site, output: clean).build(now: later).succeeded)
+    #expect(try snapshot(output) == snapshot(clean))
+    // And at 14:30 nothing crossed now or the horizon: every file is taken from the last build,
+    // the site-wide ones too, as when building for the same moment again.
+    let again = try builder(site, output: output).build(now: later)
+    let unchanged = try builder(site, output: output).build(now: fixedNow("2026-11-26T14:30"))
+    #expect(unchanged.reusedPlans == site.planFiles().count)
+    #expect(unchanged.reusedAreas == again.reusedAreas)
+    #expect(try snapshot(output) == snapshot(clean))
+  }
+
   @Test func aFileChangedByHandInTheOutputIsRenderedAgain() throws {
     let site = try EditableSite(seed: 10)
     defer { site.remove() }
