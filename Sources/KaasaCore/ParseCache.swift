@@ -35,6 +35,15 @@ public struct ParseCache: Sendable {
 
   public static func file(in folder: URL) -> URL { folder.appendingPathComponent("parsed-plans") }
 
+  /// Whether a plan file came or went, or a plan's front matter (all that lists show of it) differs
+  /// from what `other` parsed.
+  public func hasOtherFrontMatters(than other: ParseCache) -> Bool {
+    entries.count != other.entries.count
+      || entries.contains { file, entry in
+        other.entries[file].map { $0.plan?.frontMatterDigest != entry.plan?.frontMatterDigest } ?? true
+      }
+  }
+
   /// The cache in `file`, or nil if there is none, it is damaged, or another kaasa wrote it.
   public static func load(from file: URL) -> ParseCache? {
     guard let bytes = CacheFile.read(file), let cache = try? decode(bytes),

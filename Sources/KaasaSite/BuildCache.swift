@@ -3,6 +3,7 @@ import Foundation
 import KaasaBytes
 import KaasaCore
 import KaasaFeeds
+import Synchronization
 
 /// What the previous build of a site into one output folder rendered, so the next build can skip the
 /// plans and areas whose inputs did not change.
@@ -14,9 +15,11 @@ import KaasaFeeds
 /// of its plans. Files are reused from the previous output only while they still have the size and
 /// modification time the cache recorded, so an output folder changed by hand is rendered again.
 /// Anything unreadable in the cache counts as no cache.
+///
+/// What lists show of each plan is kept beside it, in a `ListsCache` of its own.
 struct BuildCache: Sendable {
   /// Bump whenever what is stored or how keys are computed changes.
-  static let header = "kaasa-build 4\n"
+  static let header = "kaasa-build 5\n"
 
   struct Stamp: Sendable, Equatable {
     var size: Int64
@@ -25,10 +28,9 @@ struct BuildCache: Sendable {
 
   struct PlanRecord: Sendable {
     var key: String
+    /// The plan's listing key ("" for none): what its record in the lists was made under.
+    var listing: String
     var files: [String]
-    var card: String
-    var pieces: FeedPieces
-    var json: String
   }
 
   struct JobRecord: Sendable {
@@ -39,6 +41,8 @@ struct BuildCache: Sendable {
   /// The output folder this cache describes (standardised path).
   var output: String
   var buildKey: String
+  /// The token of the lists this cache goes with; "" for none.
+  var listsToken = ""
   var stamps: [String: Stamp] = [:]
   var plans: [String: PlanRecord] = [:]
   var jobs: [String: JobRecord] = [:]
@@ -46,8 +50,10 @@ struct BuildCache: Sendable {
   /// Whether `other` records the same keys and files for every plan and job (what a rebuild in
   /// which nothing changed produces): then the cache on disk needs no rewriting.
   func sameRecords(as other: BuildCache) -> Bool {
-    plans.count == other.plans.count && jobs.count == other.jobs.count
-      && plans.allSatisfy { id, p in other.plans[id].map { $0.key == p.key && $0.files == p.files } ?? false }
+    listsToken == other.listsToken && plans.count == other.plans.count && jobs.count == other.jobs.count
+      && plans.allSatisfy { id, p in
+        other.plans[id].map { $0.key == p.key && $0.listing == p.listing && $0.files == p.files } ?? false
+      }
       && jobs.allSatisfy { name, j in other.jobs[name].map { $0.key == j.key && $0.files == j.files } ?? false
       }
   }
@@ -102,6 +108,7 @@ struct BuildCache: Sendable {
     w.put(Self.header)
     w.put(output)
     w.put(buildKey)
+    w.put(listsToken)
     w.put(stamps.count)
     for (path, s) in stamps.sorted(by: { $0.key < $1.key }) {
       w.put(path)
@@ -112,7 +119,91 @@ struct BuildCache: Sendable {
     for (id, p) in plans.sorted(by: { $0.key < $1.key }) {
       w.put(id)
       w.put(p.key)
+      w.put(p.listing)
       w.put(p.files)
+    }
+    w.put(jobs.count)
+    for (name, j) in jobs.sorted(by: { $0.key < $1.key }) {
+      w.put(name)
+      w.put(j.key)
+      w.put(j.files)
+    }
+  }
+
+  static func decode(_ bytes: [UInt8]) throws -> BuildCache {
+    var r = ByteReader(bytes)
+    guard try r.string() == header else { throw ByteReader.Damaged() }
+    var cache = BuildCache(output: try r.string(), buildKey: try r.string(), listsToken: try r.string())
+    for _ in 0..<(try r.count()) {
+      let path = try r.string()
+      cache.stamps[path] = Stamp(size: try r.int64(), modified: try r.int64())
+    }
+    for _ in 0..<(try r.count()) {
+      let id = try r.string()
+      cache.plans[id] = PlanRecord(key: try r.string(), listing: try r.string(), files: try r.strings())
+    }
+    for _ in 0..<(try r.count()) {
+      let name = try r.string()
+      cache.jobs[name] = JobRecord(key: try r.string(), files: try r.strings())
+    }
+    guard r.atEnd else { throw ByteReader.Damaged() }
+    return cache
+  }
+}
+
+/// What lists, feeds, calendars and plans.json show of each plan (its card, feed and calendar pieces
+/// and plans.json entry), by plan id. All of it is made from the plan's front matter, so a record
+/// serves while the plan's listing key is the one it was made under. Kept in a file of its own beside
+/// the build cache's: it was nine tenths of that cache, and a rebuild whose lists are all reused (an
+/// edit of a body) neither reads nor writes it. The cache names the lists it goes with by token.
+struct ListsCache: Sendable {
+  static let header = "kaasa-lists 1\n"
+
+  struct Record: Sendable {
+    var listing: String
+    var value: PlanListing
+  }
+
+  var token: String
+  var records: [String: Record] = [:]
+
+  /// Lists under a new token.
+  init(records: [String: Record]) {
+    token = UUID().uuidString
+    self.records = records
+  }
+
+  init(token: String, records: [String: Record]) {
+    self.token = token
+    self.records = records
+  }
+
+  /// The lists file beside the build cache file `cache`.
+  static func file(besideCache cache: URL) -> URL {
+    cache.deletingLastPathComponent().appendingPathComponent(cache.lastPathComponent + "-lists")
+  }
+
+  static func load(from file: URL) -> ListsCache? {
+    guard let bytes = CacheFile.read(file) else { return nil }
+    return try? decode(bytes)
+  }
+
+  func save(to file: URL) { CacheFile.write(to: file) { encode(into: &$0) } }
+
+  func encode() -> [UInt8] {
+    var w = ByteWriter(capacity: 1 << 20)
+    encode(into: &w)
+    return w.bytes
+  }
+
+  func encode(into w: inout ByteWriter) {
+    w.put(Self.header)
+    w.put(token)
+    w.put(records.count)
+    for (id, record) in records.sorted(by: { $0.key < $1.key }) {
+      let p = record.value
+      w.put(id)
+      w.put(record.listing)
       w.put(p.card)
       w.put(p.json)
       w.put(p.pieces.items.count)
@@ -128,26 +219,17 @@ struct BuildCache: Sendable {
         event.prepared.encode(into: &w)
       }
     }
-    w.put(jobs.count)
-    for (name, j) in jobs.sorted(by: { $0.key < $1.key }) {
-      w.put(name)
-      w.put(j.key)
-      w.put(j.files)
-    }
   }
 
-  static func decode(_ bytes: [UInt8]) throws -> BuildCache {
+  static func decode(_ bytes: [UInt8]) throws -> ListsCache {
     var r = ByteReader(bytes)
     guard try r.string() == header else { throw ByteReader.Damaged() }
-    var cache = BuildCache(output: try r.string(), buildKey: try r.string())
-    for _ in 0..<(try r.count()) {
-      let path = try r.string()
-      cache.stamps[path] = Stamp(size: try r.int64(), modified: try r.int64())
-    }
-    for _ in 0..<(try r.count()) {
+    var lists = ListsCache(token: try r.string(), records: [:])
+    let count = try r.count()
+    lists.records.reserveCapacity(count)
+    for _ in 0..<count {
       let id = try r.string()
-      let key = try r.string()
-      let files = try r.strings()
+      let listing = try r.string()
       let card = try r.string()
       let json = try r.string()
       var items: [FeedPieces.Item] = []
@@ -163,15 +245,31 @@ struct BuildCache: Sendable {
         events.append(
           FeedPieces.Event(start: try r.date(), uid: try r.string(), prepared: try PreparedEvent(from: &r)))
       }
-      cache.plans[id] = PlanRecord(
-        key: key, files: files, card: card, pieces: FeedPieces(items: items, events: events), json: json)
-    }
-    for _ in 0..<(try r.count()) {
-      let name = try r.string()
-      cache.jobs[name] = JobRecord(key: try r.string(), files: try r.strings())
+      lists.records[id] = Record(
+        listing: listing,
+        value: PlanListing(card: card, pieces: FeedPieces(items: items, events: events), json: json))
     }
     guard r.atEnd else { throw ByteReader.Damaged() }
-    return cache
+    return lists
+  }
+}
+
+/// The previous build's lists, read when a rebuild finds it needs them, beside other work.
+final class PendingLists: Sendable {
+  private let read: @Sendable () -> ListsCache?
+  private let reading = Mutex<BackgroundResult<ListsCache?>?>(nil)
+
+  init(_ read: @escaping @Sendable () -> ListsCache?) { self.read = read }
+
+  /// Begins reading, if it has not begun.
+  func start() {
+    reading.withLock { if $0 == nil { $0 = BackgroundResult(read) } }
+  }
+
+  /// The lists, once read.
+  func wait() -> ListsCache? {
+    start()
+    return reading.withLock { $0 }!.wait()
   }
 }
 

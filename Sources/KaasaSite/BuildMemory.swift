@@ -15,9 +15,11 @@ public final class BuildMemory: Sendable {
   private struct State {
     var parse: ParseCache?
     var build: BuildCache?
+    var lists: ListsCache?
     var listed: [String: SiteRenderer.KeyedListing] = [:]
     var unsavedParse: (cache: ParseCache, file: URL)?
     var unsavedBuild: (cache: BuildCache, file: URL)?
+    var unsavedLists: (lists: ListsCache, file: URL)?
   }
   private let state = Mutex(State())
 
@@ -25,6 +27,7 @@ public final class BuildMemory: Sendable {
 
   var parse: ParseCache? { state.withLock { $0.parse } }
   var build: BuildCache? { state.withLock { $0.build } }
+  var lists: ListsCache? { state.withLock { $0.lists } }
   var listed: [String: SiteRenderer.KeyedListing] { state.withLock { $0.listed } }
 
   /// The plans' contexts in lists of the last build that rendered them.
@@ -46,27 +49,39 @@ public final class BuildMemory: Sendable {
     state.withLock {
       $0.build = nil
       $0.unsavedBuild = nil
+      $0.unsavedLists = nil
     }
   }
 
-  /// The cache describing the output now; written to `file` by the next flush when `save` is set.
-  func keep(_ cache: BuildCache, save file: URL?) {
+  /// Lists read from disk, as they are there.
+  func keep(lists: ListsCache) { state.withLock { $0.lists = lists } }
+
+  /// The cache describing the output now, with its lists when they changed; written to the files
+  /// of `save` by the next flush.
+  func keep(_ cache: BuildCache, lists: ListsCache?, save files: (cache: URL, lists: URL)?) {
     state.withLock {
       $0.build = cache
-      if let file { $0.unsavedBuild = (cache, file) }
+      if let lists { $0.lists = lists }
+      if let files {
+        $0.unsavedBuild = (cache, files.cache)
+        if let lists { $0.unsavedLists = (lists, files.lists) }
+      }
     }
   }
 
   /// Writes what changed since the last flush.
   public func flush() {
-    let (parse, build) = state.withLock { s in
+    let (parse, build, lists) = state.withLock { s in
       defer {
         s.unsavedParse = nil
         s.unsavedBuild = nil
+        s.unsavedLists = nil
       }
-      return (s.unsavedParse, s.unsavedBuild)
+      return (s.unsavedParse, s.unsavedBuild, s.unsavedLists)
     }
     parse.map { $0.cache.save(to: $0.file) }
+    // The lists first: the cache names them.
+    lists.map { $0.lists.save(to: $0.file) }
     build.map { $0.cache.save(to: $0.file) }
   }
 }

@@ -106,6 +106,19 @@ public struct Builder: Sendable {
       return Report(diagnostics: loaded.diagnostics, files: [])
     }
     if let baseURLOverride { site.settings.baseURL = baseURLOverride }
+    // What lists show of each plan is read only if a list is rendered again or changes; a process
+    // that remembers it has it, or keeps it once read. When a plan's front matter changed, lists
+    // will be: they are read beside the work before rendering.
+    let listsFile = cacheFile.map(ListsCache.file(besideCache:))
+    let previousLists = PendingLists { [memory] in
+      if let kept = memory?.lists { return kept }
+      let read = listsFile.flatMap(ListsCache.load(from:))
+      if let read { memory?.keep(lists: read) }
+      return read
+    }
+    if let parsed = loaded.parsed, let previousParse, parsed.hasOtherFrontMatters(than: previousParse) {
+      previousLists.start()
+    }
     let theme = try Theme.load(
       name: site.settings.theme, language: site.settings.language, siteDirectory: siteDirectory)
     let history = history(site)
@@ -124,11 +137,13 @@ public struct Builder: Sendable {
     if cacheFile != nil {
       let key = buildKey(
         site: site, theme: theme, history: history, now: instant, digests: loaded.sourceDigests)
-      var previous = clean ? nil : memory?.build ?? previousBuild?.wait()
+      let remembered = clean ? nil : memory?.build
+      var previous = remembered ?? (clean ? nil : previousBuild?.wait())
       if previous?.output != output.standardizedFileURL.path || previous?.buildKey != key { previous = nil }
       incremental = SiteRenderer.Incremental(
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
-        output: output.standardizedFileURL, listed: clean ? [:] : memory?.listed ?? [:])
+        previousLists: previous == nil ? nil : previousLists, output: output.standardizedFileURL,
+        listed: clean ? [:] : memory?.listed ?? [:])
     }
     phase("cache read")
     // Files go to disk as they are rendered, so the site is never held in memory whole: with a
@@ -180,9 +195,12 @@ public struct Builder: Sendable {
       phase("commit")
       let changed = !unchanged || cache.stamps != previous?.stamps
       if changed && unchanged { BuildCache.remove(cacheFile) }
+      // The lists go first: the cache names them.
+      let listsFile = ListsCache.file(besideCache: cacheFile)
       if let memory {
-        memory.keep(cache, save: changed ? cacheFile : nil)
+        memory.keep(cache, lists: rendered.lists, save: changed ? (cacheFile, listsFile) : nil)
       } else if changed {
+        rendered.lists?.save(to: listsFile)
         cache.save(to: cacheFile)
       }
       if leavesMemoryToExit { ExitBin.keep(cache) }

@@ -59,6 +59,8 @@ public struct SiteRenderer: Sendable {
     var buildKey: String
     var sourceDigests: [String: String]
     var previous: BuildCache?
+    /// The lists `previous` names, read only if this build needs them.
+    var previousLists: PendingLists?
     var output: URL
     /// Each plan's context in lists as the previous build of this process made it, by plan id with
     /// the plan's key (`kaasa serve` keeps them; the build cache on disk does not).
@@ -76,6 +78,8 @@ public struct SiteRenderer: Sendable {
   struct Rendered: Sendable {
     var files: [OutputFile]
     var cache: BuildCache?
+    /// Lists to keep beside `cache`, when they changed (the cache names them).
+    var lists: ListsCache?
     /// With `incremental`: every plan's context in lists, for the next build of the same process.
     var listed: [String: KeyedListing] = [:]
     var reusedPlans = 0
@@ -113,43 +117,48 @@ public struct SiteRenderer: Sendable {
     }
     // A build that fails before every page is made stops the thread rather than leaving it waiting.
     defer { bodies.stop() }
+    // What lists show of a plan, worked out once here rather than in every list the plan is in.
+    @Sendable func listing(_ plan: Plan) throws -> (PlanListing, ListedPlan) {
+      var summary = planSummary(plan, model: base)
+      let card = try theme.render("plan-card", cardContext(summary))
+      summary["card"] = card
+      let value = PlanListing(
+        card: card, pieces: feedPieces(plan, facts: base.facts[plan.id]!), json: planJSON(plan, model: base))
+      return (value, ListedPlan(context: summary))
+    }
+    // A plan reused whole gets what lists show of it only if a list is rendered again (below).
     let parts = try parallelMap(plans.indices) { i -> PlanOutput in
       let plan = plans[i]
       if let record = lookups[i].hit {
         var output = PlanOutput(
           files: try record.files.map {
             try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0))
-          },
-          pieces: record.pieces, card: record.card, json: record.json)
-        // Its context in lists is made only if a list is rendered again (below).
+          })
         if let kept = incremental?.listed[plan.id], kept.key == record.key { output.listed = kept.listed }
         return output
       }
-      // The fields lists show, worked out once here rather than in every list the plan is in.
-      var summary = planSummary(plan, model: base)
-      let pieces = feedPieces(plan, facts: base.facts[plan.id]!)
-      let card = try theme.render("plan-card", cardContext(summary))
-      var output = PlanOutput(files: [], pieces: pieces, card: card, json: planJSON(plan, model: base))
-      summary["card"] = card
-      output.listed = ListedPlan(context: summary)
-      return output
+      let (value, listed) = try listing(plan)
+      return PlanOutput(files: [], listing: value, listed: listed)
     }
+    // The lists the previous build kept serve again unless a plan's listing key changed or a plan
+    // came or went; then they are read now, beside the pages, to be written anew.
+    let listsChanged =
+      previous.map { previous in
+        previous.listsToken.isEmpty || previous.plans.count != plans.count
+          || plans.indices.contains { i in
+            lookups[i].listing == nil || previous.plans[plans[i].id]?.listing != lookups[i].listing
+          }
+      } ?? true
+    if listsChanged { incremental?.previousLists?.start() }
     let pages = try parallelMap(fresh.indices) { n -> [OutputFile] in
       let i = fresh[n]
       return try renderPlan(
-        plans[i], body: bodies.take(n), model: base, pieces: parts[i].pieces,
+        plans[i], body: bodies.take(n), model: base, pieces: parts[i].listing!.pieces,
         summary: parts[i].listed!.context
       ).map(sink.accept)
     }
     var perPlan = parts
     for (n, i) in fresh.enumerated() { perPlan[i].files = pages[n] }
-    var model = base
-    for (plan, out) in zip(plans, perPlan) {
-      model.pieces[plan.id] = out.pieces
-      model.cards[plan.id] = out.card
-      model.json[plan.id] = out.json
-      if let listed = out.listed { model.listed[plan.id] = listed }
-    }
     let jobs = areaJobs(model: base) + siteWideJobs()
     // Areas and site-wide files show plans as lists, feeds and calendars do: by their listing keys.
     let keys = Dictionary(zip(plans.map(\.id), lookups.map(\.listing)), uniquingKeysWith: { a, _ in a })
@@ -183,19 +192,41 @@ public struct SiteRenderer: Sendable {
         key, try record.files.map { try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0)) }
       )
     }
-    // The others need every plan's context in lists: those of reused plans are made now, and only
-    // now, so that an edit whose lists are all reused does not make ten thousand of them.
-    let missing =
-      kept.contains(where: { $0.files == nil }) ? plans.indices.filter { perPlan[$0].listed == nil } : []
-    if !missing.isEmpty {
-      let made = try parallelMap(missing.indices) { [perPlan] n -> ListedPlan in
-        var summary = planSummary(plans[missing[n]], model: base)
-        summary["card"] = perPlan[missing[n]].card
-        return ListedPlan(context: summary)
+    // The others need what lists show of every plan: for reused plans, from the previous build's
+    // lists while their listing keys match, else made again; with their contexts in lists, made
+    // now and only now, so that an edit whose lists are all reused makes none of them.
+    let rendersLists = kept.contains { $0.files == nil }
+    var model = base
+    if rendersLists || listsChanged {
+      let lists = incremental?.previousLists?.wait().flatMap { $0.token == previous?.listsToken ? $0 : nil }
+      let missing = plans.indices.filter {
+        perPlan[$0].listing == nil || (rendersLists && perPlan[$0].listed == nil)
+      }
+      let made = try parallelMap(missing.indices) { [perPlan] n -> (PlanListing, ListedPlan?) in
+        let i = missing[n]
+        let plan = plans[i]
+        if let value = perPlan[i].listing
+          ?? lists?.records[plan.id].flatMap({ record in
+            record.listing == lookups[i].listing ? record.value : nil
+          })
+        {
+          guard rendersLists && perPlan[i].listed == nil else { return (value, nil) }
+          var summary = planSummary(plan, model: base)
+          summary["card"] = value.card
+          return (value, ListedPlan(context: summary))
+        }
+        let (value, listed) = try listing(plan)
+        return (value, listed)
       }
       for (n, i) in missing.enumerated() {
-        perPlan[i].listed = made[n]
-        model.listed[plans[i].id] = made[n]
+        perPlan[i].listing = made[n].0
+        if let listed = made[n].1 { perPlan[i].listed = listed }
+      }
+      for (plan, out) in zip(plans, perPlan) {
+        model.pieces[plan.id] = out.listing!.pieces
+        model.cards[plan.id] = out.listing!.card
+        model.json[plan.id] = out.listing!.json
+        if let listed = out.listed { model.listed[plan.id] = listed }
       }
     }
     let full = model
@@ -215,19 +246,31 @@ public struct SiteRenderer: Sendable {
       output: incremental.output.standardizedFileURL.path, buildKey: incremental.buildKey)
     var listed: [String: KeyedListing] = [:]
     listed.reserveCapacity(plans.count)
+    var lists: ListsCache?
+    var records: [String: ListsCache.Record] = [:]
+    if listsChanged { records.reserveCapacity(plans.count) }
     for (i, plan) in plans.enumerated() {
       guard let key = lookups[i].key else { continue }
+      let listing = lookups[i].listing ?? ""
       cache.plans[plan.id] = BuildCache.PlanRecord(
-        key: key, files: perPlan[i].files.map(\.path), card: perPlan[i].card, pieces: perPlan[i].pieces,
-        json: perPlan[i].json)
+        key: key, listing: listing, files: perPlan[i].files.map(\.path))
+      if listsChanged, !listing.isEmpty, let value = perPlan[i].listing {
+        records[plan.id] = ListsCache.Record(listing: listing, value: value)
+      }
       if let made = perPlan[i].listed { listed[plan.id] = KeyedListing(key: key, listed: made) }
+    }
+    if listsChanged {
+      lists = ListsCache(records: records)
+      cache.listsToken = lists!.token
+    } else {
+      cache.listsToken = previous?.listsToken ?? ""
     }
     for (job, result) in zip(jobs, aggregates) {
       guard let key = result.key else { continue }
       cache.jobs[job.name] = BuildCache.JobRecord(key: key, files: result.files.map(\.path))
     }
     return Rendered(
-      files: files, cache: cache, listed: listed, reusedPlans: lookups.count { $0.hit != nil },
+      files: files, cache: cache, lists: lists, listed: listed, reusedPlans: lookups.count { $0.hit != nil },
       reusedAreas: aggregates.count(where: \.reused))
   }
 
@@ -499,11 +542,17 @@ struct Job: Sendable {
 /// What rendering one plan produced.
 struct PlanOutput: Sendable {
   var files: [OutputFile]
-  let pieces: FeedPieces
-  let card: String
-  let json: String
+  /// What lists show of it; nil until a list needs it, for a plan reused whole.
+  var listing: PlanListing? = nil
   /// Its context in lists, card included; nil until a list needs it, for a plan reused whole.
-  var listed: ListedPlan?
+  var listed: ListedPlan? = nil
+}
+
+/// What lists, feeds, calendars and plans.json show of a plan, made from its front matter alone.
+struct PlanListing: Sendable {
+  let card: String
+  let pieces: FeedPieces
+  let json: String
 }
 
 /// A plan's template context in lists. Only strings, numbers, booleans and arrays and dictionaries

@@ -149,11 +149,13 @@ struct DevServerTests {
         })
       #expect(cached().isEmpty)
     }
-    #expect(cached().count == 2)
+    // The parsed plans, the build cache and the lists it names.
+    #expect(cached().count == 3)
+    #expect(cached().filter { $0.hasSuffix("-lists") }.count == 1)
     for name in cached() { try FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
     try await site.withServer(cacheWriteDelay: .milliseconds(300)) { (base: URL) async throws in
       #expect(try await get(base, "plans/torma-kool/").status == 200)
-      #expect(try await eventually(timeout: .seconds(8)) { cached().count == 2 })
+      #expect(try await eventually(timeout: .seconds(8)) { cached().count == 3 })
     }
   }
 

@@ -340,6 +340,59 @@ struct IncrementalBuildTests {
     #expect(try snapshot(output) == snapshot(clean))
   }
 
+  /// What lists show of each plan is kept in a file beside the build cache, which a rebuild reads
+  /// and writes only when a list is rendered again or changes: never for an edit of a body. Damaged
+  /// or stale lists cost only speed.
+  @Test func theListsAreReadAndWrittenOnlyWhenAListChanges() throws {
+    let site = try EditableSite(seed: 14)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let clean = site.root.appendingPathComponent("clean")
+    let now = fixedNow("2026-11-26T12:00")
+    let cacheFile = BuildCache.file(in: site.root.appendingPathComponent(".kaasa-cache"), output: output)
+    let listsFile = ListsCache.file(besideCache: cacheFile)
+    func matchesACleanBuild() throws -> Bool {
+      _ = try reference(site, output: clean).build(now: now)
+      return try snapshot(output) == snapshot(clean)
+    }
+    _ = try builder(site, output: output).build(now: now)
+    let written = try #require(FileStamp.of(listsFile.path))
+    let file = site.planFiles()[3]
+    try site.write(try site.read(file) + "\nUus lõik.\n", to: file)
+    #expect(try builder(site, output: output).build(now: now).succeeded)
+    #expect(FileStamp.of(listsFile.path) == written)
+    #expect(try matchesACleanBuild())
+
+    // Lists that cannot be read are not needed for another edit of a body, and stay as they are.
+    try Data("kaasa-lists 1\nrikutud".utf8).write(to: listsFile)
+    let damaged = try #require(FileStamp.of(listsFile.path))
+    try site.write(try site.read(file) + "\nVeel üks lõik.\n", to: file)
+    #expect(try builder(site, output: output).build(now: now).succeeded)
+    #expect(FileStamp.of(listsFile.path) == damaged)
+    #expect(try matchesACleanBuild())
+
+    // A new title changes lists: what they show of every plan is made again and written anew.
+    try site.replaceLine(in: file, prefix: "title:", with: "title: Uus pealkiri")
+    let retitled = try builder(site, output: output).build(now: now)
+    #expect(retitled.succeeded)
+    #expect(try matchesACleanBuild())
+    let lists = try #require(ListsCache.load(from: listsFile))
+    #expect(lists.token == BuildCache.load(from: cacheFile)?.listsToken)
+    #expect(lists.records.count == site.planFiles().count)
+
+    // Lists of another build (another token) are not trusted either.
+    let stale = ListsCache(
+      records: lists.records.mapValues { record in
+        var record = record
+        record.value = PlanListing(card: "<p>vana</p>", pieces: record.value.pieces, json: "{}")
+        return record
+      })
+    stale.save(to: listsFile)
+    try site.replaceLine(in: file, prefix: "title:", with: "title: Teine uus pealkiri")
+    #expect(try builder(site, output: output).build(now: now).succeeded)
+    #expect(try matchesACleanBuild())
+  }
+
   @Test func aFileChangedByHandInTheOutputIsRenderedAgain() throws {
     let site = try EditableSite(seed: 10)
     defer { site.remove() }
@@ -483,9 +536,16 @@ struct IncrementalBuildTests {
     let again = try BuildCache.decode(cache.encode())
     #expect(again.encode() == cache.encode())
     #expect(cache.plans.count == site.planFiles().count)
-    let events = cache.plans.values.flatMap(\.pieces.events)
+    // And the lists beside it, which it names.
+    let lists = try #require(ListsCache.load(from: ListsCache.file(besideCache: file)))
+    #expect(lists.token == cache.listsToken && !lists.token.isEmpty)
+    #expect(Set(lists.records.keys) == Set(cache.plans.keys))
+    #expect(lists.records.allSatisfy { id, record in record.listing == cache.plans[id]?.listing })
+    let listsAgain = try ListsCache.decode(lists.encode())
+    #expect(listsAgain.encode() == lists.encode())
+    let events = lists.records.values.flatMap(\.value.pieces.events)
     #expect(!events.isEmpty)
-    #expect(again.plans.values.flatMap(\.pieces.events).map(\.prepared).count == events.count)
+    #expect(listsAgain.records.values.flatMap(\.value.pieces.events).map(\.prepared).count == events.count)
   }
 }
 
