@@ -97,6 +97,47 @@ struct BuildCache: Sendable {
     try? FileManager.default.removeItem(at: file)
   }
 
+  /// Removes the caches, and their lists, of builds into output folders that no longer exist or
+  /// written in another format, lists whose cache is gone, and files left by a write that was
+  /// stopped over an hour ago: none can serve a build, and on a large site each is tens of megabytes.
+  /// `kept` (the cache just written) stays.
+  static func removeStale(besides kept: URL) {
+    let folder = kept.deletingLastPathComponent()
+    let fm = FileManager.default
+    guard let names = try? fm.contentsOfDirectory(atPath: folder.path) else { return }
+    let present = Set(names)
+    for name in names where name.hasPrefix("build-") && name != kept.lastPathComponent {
+      let file = folder.appendingPathComponent(name)
+      if name.hasSuffix(".tmp") {
+        let modified = (try? fm.attributesOfItem(atPath: file.path))?[.modificationDate] as? Date
+        if let modified, modified < Date().addingTimeInterval(-3600) { remove(file) }
+      } else if name.hasSuffix("-lists") {
+        if !present.contains(String(name.dropLast("-lists".count))) { remove(file) }
+      } else if !outputStillExists(for: file) {
+        remove(file)
+        remove(ListsCache.file(besideCache: file))
+      }
+    }
+  }
+
+  /// Whether the cache file is in this format and the output folder it describes is there.
+  static func outputStillExists(for file: URL) -> Bool {
+    guard let output = outputFolder(of: file) else { return false }
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) && isDirectory.boolValue
+  }
+
+  /// The output folder a cache file describes, read from its first bytes; nil if it is not a cache
+  /// in this format.
+  static func outputFolder(of file: URL) -> String? {
+    guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
+    defer { try? handle.close() }
+    guard let head = try? handle.read(upToCount: 1 << 16) else { return nil }
+    var r = ByteReader([UInt8](head))
+    guard (try? r.string()) == header else { return nil }
+    return try? r.string()
+  }
+
   func encode() -> [UInt8] {
     var w = ByteWriter(capacity: 1 << 20)
     encode(into: &w)

@@ -202,6 +202,7 @@ public struct Builder: Sendable {
       } else if changed {
         rendered.lists?.save(to: listsFile)
         cache.save(to: cacheFile)
+        BuildCache.removeStale(besides: cacheFile)
       }
       if leavesMemoryToExit { ExitBin.keep(cache) }
       phase("cache write")

@@ -393,6 +393,39 @@ struct IncrementalBuildTests {
     #expect(try matchesACleanBuild())
   }
 
+  /// Each output folder has its cache; those of folders since removed are removed by the next build
+  /// that writes a cache, as are caches in another format and lists whose cache is gone.
+  @Test func cachesOfOutputFoldersThatAreGoneAreRemoved() throws {
+    let site = try EditableSite(seed: 15)
+    defer { site.remove() }
+    let folder = site.root.appendingPathComponent(".kaasa-cache")
+    let now = fixedNow("2026-11-26T12:00")
+    let first = site.root.appendingPathComponent("output")
+    let second = site.root.appendingPathComponent("clean")
+    func caches() -> [String] {
+      ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+        $0.hasPrefix("build-")
+      }.sorted()
+    }
+    _ = try builder(site, output: first).build(now: now)
+    _ = try builder(site, output: second).build(now: now)
+    let firstCache = BuildCache.file(in: folder, output: first)
+    let secondCache = BuildCache.file(in: folder, output: second)
+    let both = [firstCache, secondCache].flatMap { [$0, ListsCache.file(besideCache: $0)] }
+    #expect(caches() == both.map(\.lastPathComponent).sorted())
+    // An older format's cache, and lists without a cache.
+    try Data("kaasa-build 1\n".utf8).write(to: folder.appendingPathComponent("build-0123456789abcdef"))
+    try Data().write(to: folder.appendingPathComponent("build-fedcba9876543210-lists"))
+    try FileManager.default.removeItem(at: first)
+    // A build that writes nothing new to its cache leaves the others be.
+    _ = try builder(site, output: second).build(now: now)
+    #expect(caches().count == 6)
+    try site.write(try site.read(site.planFiles()[0]) + "\nUus lõik.\n", to: site.planFiles()[0])
+    _ = try builder(site, output: second).build(now: now)
+    #expect(
+      caches() == [secondCache, ListsCache.file(besideCache: secondCache)].map(\.lastPathComponent).sorted())
+  }
+
   @Test func aFileChangedByHandInTheOutputIsRenderedAgain() throws {
     let site = try EditableSite(seed: 10)
     defer { site.remove() }
