@@ -142,7 +142,7 @@ public struct SiteRenderer: Sendable {
     }
     // The lists the previous build kept serve again unless a plan's listing key changed or a plan
     // came or went; then they are read now, beside the pages, to be written anew.
-    let listsChanged =
+    var listsChanged =
       previous.map { previous in
         previous.listsToken.isEmpty || previous.plans.count != plans.count
           || plans.indices.contains { i in
@@ -199,6 +199,8 @@ public struct SiteRenderer: Sendable {
     var model = base
     if rendersLists || listsChanged {
       let lists = incremental?.previousLists?.wait().flatMap { $0.token == previous?.listsToken ? $0 : nil }
+      // Lists that could not be read are made again here: they are written, to serve next time.
+      if lists == nil { listsChanged = true }
       let missing = plans.indices.filter {
         perPlan[$0].listing == nil || (rendersLists && perPlan[$0].listed == nil)
       }
