@@ -44,12 +44,12 @@ public final class BuildMemory: Sendable {
     }
   }
 
-  /// Forgets the build cache: the output is about to change.
+  /// Forgets the build cache: the output is about to change. Lists waiting to be written stay: the
+  /// next cache may name them.
   func forgetBuild() {
     state.withLock {
       $0.build = nil
       $0.unsavedBuild = nil
-      $0.unsavedLists = nil
     }
   }
 

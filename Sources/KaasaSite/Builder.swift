@@ -87,8 +87,7 @@ public struct Builder: Sendable {
     // before returning.
     var parseSaved: BackgroundResult<Void>?
     defer { parseSaved?.wait() }
-    // A process that keeps the caches in memory (`kaasa serve`) saw the files itself: those whose
-    // stamps did not change since it read them are not read again.
+    // Plan files whose stamps did not change since they were read are not read again.
     let loaded = ContentLoader(
       siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse,
       trustsFileStamps: !clean
@@ -137,8 +136,7 @@ public struct Builder: Sendable {
     if cacheFile != nil {
       let key = buildKey(
         site: site, theme: theme, history: history, now: instant, digests: loaded.sourceDigests)
-      let remembered = clean ? nil : memory?.build
-      var previous = remembered ?? (clean ? nil : previousBuild?.wait())
+      var previous = clean ? nil : memory?.build ?? previousBuild?.wait()
       if previous?.output != output.standardizedFileURL.path || previous?.buildKey != key { previous = nil }
       incremental = SiteRenderer.Incremental(
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,

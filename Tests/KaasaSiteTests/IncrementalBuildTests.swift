@@ -554,7 +554,14 @@ struct IncrementalBuildTests {
     let edited = try builder(site, output: output, memory: memory).build(now: fixedNow("2026-11-26T12:00"))
     #expect(edited.reusedPlans == plans - 1)
     #expect(!FileManager.default.fileExists(atPath: buildCache), "the old cache describes replaced files")
+    // An edit of a body after it, before the flush: the lists the title changed still reach the disk.
+    try site.write(try site.read(site.planFiles()[1]) + "\nUus lõik.\n", to: site.planFiles()[1])
+    _ = try builder(site, output: output, memory: memory).build(now: fixedNow("2026-11-26T12:00"))
     memory.flush()
+    let lists = ListsCache.file(besideCache: URL(fileURLWithPath: buildCache))
+    #expect(
+      ListsCache.load(from: lists)?.token
+        == BuildCache.load(from: URL(fileURLWithPath: buildCache))?.listsToken)
 
     // A new process reads what was flushed and reuses everything.
     let next = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
