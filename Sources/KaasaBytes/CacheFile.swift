@@ -83,3 +83,29 @@ public enum FileBytes {
     return complete ? bytes : nil
   }
 }
+
+/// What one cache file holds, written and read whole in the compact binary form.
+public protocol CacheContents {
+  /// Writes the contents in the order `decode` reads them.
+  func encode(into w: inout ByteWriter)
+  static func decode(_ bytes: [UInt8]) throws -> Self
+}
+
+extension CacheContents {
+  public func encode() -> [UInt8] {
+    var w = ByteWriter(capacity: 1 << 20)
+    encode(into: &w)
+    return w.bytes
+  }
+
+  /// Writes atomically beside a `.gitignore` that keeps the folder out of commits; a failure only
+  /// costs speed next time.
+  public func save(to file: URL) { CacheFile.write(to: file) { encode(into: &$0) } }
+
+  /// The contents of `file`, or nil when there is none or it cannot be read: anything unreadable in
+  /// a cache counts as no cache.
+  public static func load(from file: URL) -> Self? {
+    guard let bytes = CacheFile.read(file) else { return nil }
+    return try? decode(bytes)
+  }
+}

@@ -8,7 +8,7 @@ import KaasaBytes
 ///
 /// Entries are written by the kaasa binary that parsed them and trusted only by the same binary,
 /// since another version may parse differently.
-public struct ParseCache: Sendable {
+public struct ParseCache: CacheContents, Sendable {
   public struct Entry: Sendable {
     public let digest: String
     public let plan: Plan?
@@ -52,17 +52,7 @@ public struct ParseCache: Sendable {
     return cache
   }
 
-  /// Writes atomically; a failure only costs speed next time.
-  public func save(to file: URL) { CacheFile.write(to: file) { encode(into: &$0) } }
-
-  func encode() -> [UInt8] {
-    var w = ByteWriter(capacity: 1 << 20)
-    encode(into: &w)
-    return w.bytes
-  }
-
-  /// Writes the cache in the order `decode` reads it.
-  func encode(into w: inout ByteWriter) {
+  public func encode(into w: inout ByteWriter) {
     w.put(Self.header)
     w.put(program)
     w.put(entries.count)
@@ -83,7 +73,7 @@ public struct ParseCache: Sendable {
     }
   }
 
-  static func decode(_ bytes: [UInt8]) throws -> ParseCache {
+  public static func decode(_ bytes: [UInt8]) throws -> ParseCache {
     var r = ByteReader(bytes)
     guard try r.string() == header else { throw ByteReader.Damaged() }
     let program = try r.string()

@@ -17,7 +17,7 @@ import Synchronization
 /// Anything unreadable in the cache counts as no cache.
 ///
 /// What lists show of each plan is kept beside it, in a `ListsCache` of its own.
-struct BuildCache: Sendable {
+struct BuildCache: CacheContents, Sendable {
   /// Bump whenever what is stored or how keys are computed changes.
   static let header = "kaasa-build 5\n"
 
@@ -84,15 +84,6 @@ struct BuildCache: Sendable {
 
   // MARK: Storage
 
-  static func load(from file: URL) -> BuildCache? {
-    guard let bytes = CacheFile.read(file) else { return nil }
-    return try? decode(bytes)
-  }
-
-  /// Writes atomically beside a `.gitignore` that keeps the folder out of commits; a failure only
-  /// costs speed next time.
-  func save(to file: URL) { CacheFile.write(to: file) { encode(into: &$0) } }
-
   static func remove(_ file: URL) {
     try? FileManager.default.removeItem(at: file)
   }
@@ -138,13 +129,6 @@ struct BuildCache: Sendable {
     return try? r.string()
   }
 
-  func encode() -> [UInt8] {
-    var w = ByteWriter(capacity: 1 << 20)
-    encode(into: &w)
-    return w.bytes
-  }
-
-  /// Writes the cache in the order `decode` reads it.
   func encode(into w: inout ByteWriter) {
     w.put(Self.header)
     w.put(output)
@@ -197,7 +181,7 @@ struct BuildCache: Sendable {
 /// serves while the plan's listing key is the one it was made under. Kept in a file of its own beside
 /// the build cache's: it was nine tenths of that cache, and a rebuild whose lists are all reused (an
 /// edit of a body) neither reads nor writes it. The cache names the lists it goes with by token.
-struct ListsCache: Sendable {
+struct ListsCache: CacheContents, Sendable {
   static let header = "kaasa-lists 1\n"
 
   struct Record: Sendable {
@@ -222,19 +206,6 @@ struct ListsCache: Sendable {
   /// The lists file beside the build cache file `cache`.
   static func file(besideCache cache: URL) -> URL {
     cache.deletingLastPathComponent().appendingPathComponent(cache.lastPathComponent + "-lists")
-  }
-
-  static func load(from file: URL) -> ListsCache? {
-    guard let bytes = CacheFile.read(file) else { return nil }
-    return try? decode(bytes)
-  }
-
-  func save(to file: URL) { CacheFile.write(to: file) { encode(into: &$0) } }
-
-  func encode() -> [UInt8] {
-    var w = ByteWriter(capacity: 1 << 20)
-    encode(into: &w)
-    return w.bytes
   }
 
   func encode(into w: inout ByteWriter) {
