@@ -117,15 +117,21 @@ public struct ContentLoader: Sendable {
   /// A plan taken so comes without its body (`Plan.bodyUnread`).
   public var trustsFileStamps: Bool
 
+  /// Whether plans are kept without their bodies (`Plan.bodyUnread`), which what renders their pages
+  /// reads again then, by digest (`body(of:in:digest:)`): on a large site the bodies were a sixth of
+  /// a build's memory. Only with digests recorded.
+  public var dropsBodies: Bool
+
   public init(
     siteDirectory: URL, recordsDigests: Bool = false, parseCache: ParseCache? = nil,
-    trustsFileStamps: Bool = false
+    trustsFileStamps: Bool = false, dropsBodies: Bool = false
   ) {
     self.siteDirectory = siteDirectory
     self.sitePath = siteDirectory.path
     self.recordsDigests = recordsDigests
     self.parseCache = parseCache
     self.trustsFileStamps = trustsFileStamps
+    self.dropsBodies = dropsBodies && recordsDigests
   }
 
   private var content: URL { siteDirectory.appendingPathComponent("content") }
@@ -170,9 +176,12 @@ public struct ContentLoader: Sendable {
     let pageFiles = markdownFiles(under: "pages", recursive: false)
     var reusePlan: Reuse<Plan>?
     if let entries = parseCache?.entries {
+      let dropsBodies = dropsBodies
       var reuse = Reuse<Plan>(digest: { rel, digest, bytes in
         guard let entry = entries[rel], entry.digest == digest else { return nil }
-        guard entry.bodyOmitted, var plan = entry.plan else { return (entry.plan, entry.diagnostics) }
+        guard entry.bodyOmitted, !dropsBodies, var plan = entry.plan else {
+          return (entry.plan.map { Self.keepingBody($0, !dropsBodies) }, entry.diagnostics)
+        }
         // A cache read from disk keeps plans without their bodies: the body is taken from the
         // file just read (the same bytes that were parsed); should that fail, the file is parsed.
         guard case .success(let document) = FrontMatterDocument.read(bytes, file: rel) else { return nil }
@@ -189,10 +198,12 @@ public struct ContentLoader: Sendable {
       }
       reusePlan = reuse
     }
+    let keepsBodies = !dropsBodies
     let plans: (values: [Plan], diagnostics: [Diagnostic], results: [FileResult<Plan>]) = parseInParallel(
       planFiles, reuse: reusePlan
     ) { rel, document, reader in
       Decoding.plan(reader, reader.compose(document.yaml), id: Self.stem(rel), file: rel, document: document)
+        .map { Self.keepingBody($0, keepsBodies) }
     }
     var parsed: ParseCache?
     if parseCache != nil {
@@ -201,7 +212,7 @@ public struct ContentLoader: Sendable {
         guard let digest = result.digest else { continue }
         next.entries[rel] = ParseCache.Entry(
           digest: digest, plan: result.value, diagnostics: result.diagnostics, stamp: result.stamp,
-          bodyOmitted: result.bodyOmitted)
+          bodyOmitted: result.bodyOmitted || result.value?.bodyUnread == true)
       }
       parsed = next
     }
@@ -255,6 +266,15 @@ public struct ContentLoader: Sendable {
   }
 
   var themesDirectory: URL { siteDirectory.appendingPathComponent("themes") }
+
+  /// `plan`, or the same without its body.
+  private static func keepingBody(_ plan: Plan, _ keeps: Bool) -> Plan {
+    guard !keeps, !plan.bodyUnread else { return plan }
+    var plan = plan
+    plan.body = ""
+    plan.bodyUnread = true
+    return plan
+  }
 
   private func themeLine() -> SourcePosition {
     guard let text = try? String(contentsOf: content.appendingPathComponent("site.yml"), encoding: .utf8)

@@ -90,7 +90,7 @@ public struct Builder: Sendable {
     // Plan files whose stamps did not change since they were read are not read again.
     let loaded = ContentLoader(
       siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse,
-      trustsFileStamps: !clean
+      trustsFileStamps: !clean, dropsBodies: true
     ).load { parsed, changed in
       if leavesMemoryToExit { ExitBin.keep((parsed, previousParse)) }
       guard let parseFile else { return }

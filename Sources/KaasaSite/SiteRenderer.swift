@@ -96,24 +96,24 @@ public struct SiteRenderer: Sendable {
     // As a path: a rebuild looks at tens of thousands of files, and URL work cost more than that.
     let outputPath = incremental?.output.path ?? ""
     // Per plan, in parallel: its keys, and its previous output when that is still valid.
-    // A plan rendered again whose body was not loaded has it read here, on all cores.
-    typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?, body: String?)
+    typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?)
     let lookups = try parallelMap(plans.indices) { i -> Lookup in
       let plan = plans[i]
-      guard let incremental else { return (nil, nil, nil, plan.bodyUnread ? try readBody(plan) : nil) }
+      guard let incremental else { return (nil, nil, nil) }
       let (key, listing) = planKeys(plan, facts: base.facts[plan.id]!, incremental)
       guard let key, let record = previous?.plans[plan.id], record.key == key,
         previous?.unchangedFiles(record.files, in: outputPath) == true
-      else { return (key, listing, nil, plan.bodyUnread ? try readBody(plan) : nil) }
-      return (key, listing, record, nil)
+      else { return (key, listing, nil) }
+      return (key, listing, record)
     }
     // cmark parses behind one lock, so one thread renders the bodies while the other cores make
     // each plan's feed pieces, card and plans.json entry, then the pages. It keeps only a few hundred
-    // bodies ahead of the pages: all of them at once were a sixth of a build's peak memory.
+    // bodies ahead of the pages: all of them at once were a sixth of a build's peak memory. A plan
+    // loaded without its body has it read here, just before it is rendered.
     let fresh = plans.indices.filter { lookups[$0].hit == nil }
     let bodyOptions = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 3)
-    let bodies = BodyStream(count: fresh.count, ahead: 256) { n in
-      Markdown.render(lookups[fresh[n]].body ?? plans[fresh[n]].body, options: bodyOptions)
+    let bodies = BodyStream(count: fresh.count, ahead: 256) { [readBody] n in
+      Result { Markdown.render(try readBody(plans[fresh[n]]), options: bodyOptions) }
     }
     // A build that fails before every page is made stops the thread rather than leaving it waiting.
     defer { bodies.stop() }
@@ -153,7 +153,7 @@ public struct SiteRenderer: Sendable {
     let pages = try parallelMap(fresh.indices) { n -> [OutputFile] in
       let i = fresh[n]
       return try renderPlan(
-        plans[i], body: bodies.take(n), model: base, pieces: parts[i].listing!.pieces,
+        plans[i], body: try bodies.take(n).get(), model: base, pieces: parts[i].listing!.pieces,
         summary: parts[i].listed!.context
       ).map(sink.accept)
     }

@@ -176,6 +176,29 @@ struct ParseCacheTests {
     #expect(throws: BodyNotRead.self) { try ContentLoader.body(of: plan, in: s.root.path, digest: digest) }
   }
 
+  /// A build keeps plans without their bodies, which their pages read again by digest; the parse
+  /// cache it keeps in memory holds none either.
+  @Test func aLoadThatDropsBodiesKeepsWhatReadsThemAgain() throws {
+    let body = "## Miks\n\nKatus lekib.\n"
+    let s = try TestSite(files: ["content/plans/a.md": TestSite.plan(title: "Esimene") + body])
+    defer { s.remove() }
+    let kept = ContentLoader(siteDirectory: s.root, recordsDigests: true, parseCache: ParseCache()).load()
+    for cache in [ParseCache(), try #require(kept.parsed)] {
+      let dropped = ContentLoader(
+        siteDirectory: s.root, recordsDigests: true, parseCache: cache, dropsBodies: true
+      ).load()
+      let plan = try #require(dropped.site?.plans.first)
+      #expect(plan.bodyUnread && plan.body.isEmpty)
+      #expect(dropped.parsed?.entries["content/plans/a.md"]?.bodyOmitted == true)
+      let digest = try #require(dropped.sourceDigests["content/plans/a.md"])
+      #expect(
+        try ContentLoader.body(of: plan, in: s.root.path, digest: digest) == kept.site?.plans.first?.body)
+    }
+    // Without digests there is nothing to read them again by: bodies stay.
+    let undigested = ContentLoader(siteDirectory: s.root, dropsBodies: true).load()
+    #expect(undigested.site?.plans.first?.body.hasSuffix(body) == true)
+  }
+
   @Test func aDamagedOrForeignCacheIsIgnored() throws {
     let s = try TestSite(files: ["content/plans/a.md": TestSite.plan()])
     defer { s.remove() }
