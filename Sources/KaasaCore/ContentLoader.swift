@@ -117,9 +117,9 @@ public struct ContentLoader: Sendable {
   /// A plan taken so comes without its body (`Plan.bodyUnread`).
   public var trustsFileStamps: Bool
 
-  /// Whether plans are kept without their bodies (`Plan.bodyUnread`), which what renders their pages
-  /// reads again then, by digest (`body(of:in:digest:)`): on a large site the bodies were a sixth of
-  /// a build's memory. Only with digests recorded.
+  /// Whether plans are kept without their bodies (`Plan.bodyUnread`): a check never shows them, and
+  /// a build reads each again by digest as its page is rendered (`body(of:in:digest:)`), so needs
+  /// digests recorded. On a large site the bodies were a sixth of a build's memory.
   public var dropsBodies: Bool
 
   public init(
@@ -131,7 +131,7 @@ public struct ContentLoader: Sendable {
     self.recordsDigests = recordsDigests
     self.parseCache = parseCache
     self.trustsFileStamps = trustsFileStamps
-    self.dropsBodies = dropsBodies && recordsDigests
+    self.dropsBodies = dropsBodies
   }
 
   private var content: URL { siteDirectory.appendingPathComponent("content") }
@@ -193,7 +193,7 @@ public struct ContentLoader: Sendable {
       if trustsFileStamps {
         reuse.stamp = { rel, stamp in
           guard let entry = entries[rel], entry.stamp == stamp else { return nil }
-          return (entry.digest, entry.plan, entry.diagnostics, entry.bodyOmitted)
+          return (entry.digest, entry.plan, entry.diagnostics)
         }
       }
       reusePlan = reuse
@@ -211,8 +211,7 @@ public struct ContentLoader: Sendable {
       for (rel, result) in zip(planFiles, plans.results) {
         guard let digest = result.digest else { continue }
         next.entries[rel] = ParseCache.Entry(
-          digest: digest, plan: result.value, diagnostics: result.diagnostics, stamp: result.stamp,
-          bodyOmitted: result.bodyOmitted || result.value?.bodyUnread == true)
+          digest: digest, plan: result.value, diagnostics: result.diagnostics, stamp: result.stamp)
       }
       parsed = next
     }
@@ -385,8 +384,6 @@ public struct ContentLoader: Sendable {
     var reused = false
     /// Reused by its stamp, without reading the file.
     var reusedUnread = false
-    /// Reused by its stamp from an entry that keeps no body: the value has none.
-    var bodyOmitted = false
   }
 
   /// How an earlier parse may answer for a file: by the digest of its bytes, or (when stamps are
@@ -394,8 +391,8 @@ public struct ContentLoader: Sendable {
   struct Reuse<T: Sendable>: Sendable {
     /// Given the file's path, the digest of its bytes and the bytes.
     var digest: @Sendable (String, String, [UInt8]) -> (T?, [Diagnostic])?
-    typealias StampHit = (digest: String, value: T?, diagnostics: [Diagnostic], bodyOmitted: Bool)
-    var stamp: (@Sendable (String, FileStamp) -> StampHit?)? = nil
+    var stamp: (@Sendable (String, FileStamp) -> (digest: String, value: T?, diagnostics: [Diagnostic])?)? =
+      nil
   }
 
   /// Reads and parses `files` on all cores; `reuse` may answer from an earlier parse instead.
@@ -418,7 +415,7 @@ public struct ContentLoader: Sendable {
             digests.record(rel, known: hit.digest)
             result = FileResult(
               value: hit.value, diagnostics: hit.diagnostics, digest: hit.digest, stamp: stamp, reused: true,
-              reusedUnread: true, bodyOmitted: hit.bodyOmitted)
+              reusedUnread: true)
             done.append((i, result))
             continue
           }

@@ -17,10 +17,9 @@ public struct ParseCache: CacheContents, Sendable {
     /// change to tell a later change apart. A load that trusts stamps reuses the entry without
     /// reading the file while the stamp holds, as git does with its index.
     public var stamp: FileStamp? = nil
-    /// The plan is kept without its body (the Markdown after the front matter), as on disk: the body
-    /// is in the file, and it was four fifths of the cache. A load that reads the file puts it back;
-    /// one that trusts the file's stamp leaves it unread (`Plan.bodyUnread`).
-    public var bodyOmitted = false
+    /// Whether the plan is kept without its body (the Markdown after the front matter), as always on
+    /// disk: the body is in the file, and it was four fifths of the cache.
+    public var bodyOmitted: Bool { plan?.bodyUnread == true }
   }
 
   static let header = "kaasa-parsed 4"
@@ -93,7 +92,7 @@ public struct ParseCache: CacheContents, Sendable {
           Diagnostic(file: f, position: position, severity: severity, message: try r.string()))
       }
       entries[file] = Entry(
-        digest: digest, plan: plan, diagnostics: diagnostics, stamp: stamp, bodyOmitted: true)
+        digest: digest, plan: plan, diagnostics: diagnostics, stamp: stamp)
     }
     guard r.atEnd else { throw ByteReader.Damaged() }
     return ParseCache(program: program, entries: entries)

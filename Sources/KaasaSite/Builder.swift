@@ -88,9 +88,11 @@ public struct Builder: Sendable {
     var parseSaved: BackgroundResult<Void>?
     defer { parseSaved?.wait() }
     // Plan files whose stamps did not change since they were read are not read again.
+    // With digests recorded, a plan's body is read again as its page is rendered, not held.
+    let digested = write && cacheFolder != nil
     let loaded = ContentLoader(
-      siteDirectory: siteDirectory, recordsDigests: write && cacheFolder != nil, parseCache: previousParse,
-      trustsFileStamps: !clean, dropsBodies: true
+      siteDirectory: siteDirectory, recordsDigests: digested, parseCache: previousParse,
+      trustsFileStamps: !clean, dropsBodies: digested
     ).load { parsed, changed in
       if leavesMemoryToExit { ExitBin.keep((parsed, previousParse)) }
       guard let parseFile else { return }

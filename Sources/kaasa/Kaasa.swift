@@ -73,7 +73,7 @@ struct Check: ParsableCommand {
     // Written while the content is checked, and waited for before the report.
     var saved: BackgroundResult<Void>?
     let result = ContentLoader(
-      siteDirectory: siteOptions.siteURL, parseCache: previous, trustsFileStamps: true
+      siteDirectory: siteOptions.siteURL, parseCache: previous, trustsFileStamps: true, dropsBodies: true
     )
     .load {
       parsed, changed in
