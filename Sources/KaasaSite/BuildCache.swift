@@ -285,26 +285,29 @@ final class PendingLists: Sendable {
   }
 }
 
-/// SHA-256 over a sequence of fields, each length-prefixed so that no two sequences collide.
+/// SHA-256 over a sequence of fields, each length-prefixed so that no two sequences collide. The
+/// fields are gathered and hashed once: an area's key has a field per plan, and a call into the
+/// digest for each cost more than the hashing.
 struct CacheKey {
-  private var hasher = SHA256()
+  private var bytes: [UInt8] = []
 
   mutating func add(_ s: String) {
-    var n = UInt64(s.utf8.count).littleEndian
-    withUnsafeBytes(of: &n) { hasher.update(bufferPointer: $0) }
-    var s = s
-    s.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    addLength(s.utf8.count)
+    bytes.append(contentsOf: s.utf8)
   }
 
   mutating func add(_ data: Data) {
-    var n = UInt64(data.count).littleEndian
-    withUnsafeBytes(of: &n) { hasher.update(bufferPointer: $0) }
-    hasher.update(data: data)
+    addLength(data.count)
+    bytes.append(contentsOf: data)
   }
 
   mutating func add(_ n: Int64) { add(String(n)) }
   mutating func add(_ date: Date) { add(String(date.timeIntervalSinceReferenceDate.bitPattern)) }
   mutating func add(_ b: Bool) { add(b ? "1" : "0") }
 
-  func finish() -> String { Hex.string(hasher.finalize()) }
+  private mutating func addLength(_ count: Int) {
+    withUnsafeBytes(of: UInt64(count).littleEndian) { bytes.append(contentsOf: $0) }
+  }
+
+  func finish() -> String { Hex.string(SHA256.hash(data: bytes)) }
 }
