@@ -12,7 +12,7 @@ import Synchronization
 /// The folder part of a `/`-separated path, "" for a name alone. (Foundation's
 /// `deletingLastPathComponent` traps on some one-letter paths.)
 func parentPath(_ path: String) -> String {
-  guard let slash = path.lastIndex(of: "/") else { return "" }
+  guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
   return String(path[..<slash])
 }
 
@@ -205,34 +205,37 @@ final class OutputUpdater: OutputSink {
   let base: String
   /// Stamps of files the caller already checked are unchanged (reused plans and areas).
   private let known: [String: BuildCache.Stamp]
-  private let existing: Set<String>
-  private let existingDirectories: [String]
+  /// The files and folders the output holds, as listed; nil when `known` is everything it holds.
+  private let listed: (files: Set<String>, directories: [String])?
   private let token = ".kaasa-\(ProcessInfo.processInfo.processIdentifier)-new"
   private struct State {
-    var directories: Set<String>
+    /// Folders known to exist; worked out from `known` when a new file first needs one.
+    var directories: Set<String>?
     var madeDirectories: [String] = []
     var pending: [(temporary: String, target: String)] = []
-    var stamps: [String: BuildCache.Stamp] = [:]
+    /// Stamps of the files compared or written (nil: written, but its stamp could not be taken);
+    /// a reused file keeps its stamp in `known`.
+    var stamps: [String: BuildCache.Stamp?] = [:]
   }
   private let state: Mutex<State>
 
   /// With `knownIsEverything`, the files of `known` are taken to be all the output holds, and it is
   /// not listed: a process that made the output and remembers what it wrote (`kaasa serve`) knows.
   /// Files changed or removed since are still found (reused files are checked first, written ones
-  /// compared); a file added by hand stays until a build that lists the output.
+  /// compared); a file added by hand stays until a build that lists the output. Nothing is then
+  /// done per file of the output before the build: an edit that writes one page costs no more.
   init(output: URL, known: [String: BuildCache.Stamp], knownIsEverything: Bool = false) {
     base = output.standardizedFileURL.path
     self.known = known
-    let listed = knownIsEverything ? Self.listing(of: known.keys) : Self.listFiles(base)
-    existing = listed.files
-    existingDirectories = listed.directories
-    state = Mutex(State(directories: Set(listed.directories)))
+    listed = knownIsEverything ? nil : Self.listFiles(base)
+    state = Mutex(State(directories: listed.map { Set($0.directories) }))
   }
 
-  /// The files named and the folders that hold them.
-  static func listing(of files: some Collection<String>) -> (files: Set<String>, directories: [String]) {
-    (Set(files), Array(folders(holding: files)))
+  private func exists(_ path: String) -> Bool {
+    if let listed { listed.files.contains(path) } else { known[path] != nil }
   }
+
+  private var existingCount: Int { listed?.files.count ?? known.count }
 
   /// Every folder that holds one of `files`, however deep.
   static func folders(holding files: some Sequence<String>) -> Set<String> {
@@ -255,13 +258,10 @@ final class OutputUpdater: OutputSink {
 
   private func place(_ file: OutputFile) throws {
     let target = base + "/" + file.path
-    let there = existing.contains(file.path)
+    let there = exists(file.path)
     switch file.content {
     case .previous:
-      if let stamp = known[file.path], there {
-        state.withLock { $0.stamps[file.path] = stamp }
-        return
-      }
+      if known[file.path] != nil, there { return }
       throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: target])
     case .bytes(let data):
       if there, let stamp = Self.same(data, at: target) {
@@ -283,22 +283,27 @@ final class OutputUpdater: OutputSink {
     case .written:
       return
     }
-    // A changed or new file: written beside its target, renamed by `commit`.
-    try makeFolders(for: file.path)
+    // A changed or new file: written beside its target, renamed by `commit`. A file the output
+    // holds has its folders.
+    if !there { try makeFolders(for: file.path) }
     let name = target[target.index(after: target.lastIndex(of: "/")!)...]
     let temporary = parentPath(target) + "/." + name + token
     try write(file.content, to: temporary)
     let stamp = BuildCache.stamp(of: temporary)
     state.withLock {
       $0.pending.append((temporary, target))
-      $0.stamps[file.path] = stamp
+      $0.stamps[file.path] = .some(stamp)
     }
   }
 
   private func makeFolders(for path: String) throws {
     let base = base
+    let known = known
     try state.withLock { s throws(FileError) in
-      s.madeDirectories += try makeParentFolders(of: path, under: base, known: &s.directories)
+      var directories = s.directories ?? Self.folders(holding: known.keys)
+      s.directories = nil
+      defer { s.directories = directories }
+      s.madeDirectories += try makeParentFolders(of: path, under: base, known: &directories)
     }
   }
 
@@ -306,7 +311,7 @@ final class OutputUpdater: OutputSink {
   /// left empty; returns the stamps of the built files, by path.
   @discardableResult
   func commit(built: [String]) throws -> [String: BuildCache.Stamp] {
-    let (pending, stamps) = state.withLock { ($0.pending, $0.stamps) }
+    let (pending, changed) = state.withLock { ($0.pending, $0.stamps) }
     for p in pending {
       guard rename(p.temporary, p.target) == 0 else {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: p.target])
@@ -315,14 +320,27 @@ final class OutputUpdater: OutputSink {
     state.withLock { $0.pending = [] }
     // Most rebuilds build exactly the files the output held: then nothing is removed. (Builds pass
     // their paths sorted; strictly increasing, they are distinct, so equal counts make equal sets.)
-    if built.count == existing.count, zip(built, built.dropFirst()).allSatisfy({ $0 < $1 }),
-      built.allSatisfy(existing.contains)
-    {
-      return stamps
+    let same =
+      built.count == existingCount && zip(built, built.dropFirst()).allSatisfy({ $0 < $1 })
+      && built.allSatisfy(exists)
+    var stamps: [String: BuildCache.Stamp]
+    if same && listed == nil {
+      // Every file known was built: reused ones keep their stamps.
+      stamps = known
+      for (path, stamp) in changed { stamps[path] = stamp }
+    } else {
+      stamps = [:]
+      stamps.reserveCapacity(built.count)
+      for path in built {
+        if let stamp = changed[path] { stamps[path] = stamp } else { stamps[path] = known[path] }
+      }
     }
-    let built = Set(built)
-    for path in existing where !built.contains(path) { unlink(base + "/" + path) }
-    let kept = Self.folders(holding: built)
+    if same { return stamps }
+    let builtSet = Set(built)
+    let existingFiles = listed?.files ?? Set(known.keys)
+    for path in existingFiles where !builtSet.contains(path) { unlink(base + "/" + path) }
+    let kept = Self.folders(holding: builtSet)
+    let existingDirectories = listed?.directories ?? Array(Self.folders(holding: known.keys))
     // Deepest first, so a folder is empty by the time it is reached.
     let emptied = existingDirectories.filter { !kept.contains($0) }
     for dir in emptied.sorted(by: { $0.utf8.count > $1.utf8.count }) {
