@@ -246,20 +246,48 @@ public struct SiteRenderer: Sendable {
 
     var cache = BuildCache(
       output: incremental.output.standardizedFileURL.path, buildKey: incremental.buildKey)
-    var listed: [String: KeyedListing] = [:]
-    listed.reserveCapacity(plans.count)
+    // The records and listings of plans reused whole are those of the previous build: a rebuild
+    // after one edit starts from them and puts in what changed.
+    let reusesRecords = previous != nil
+    cache.plans = previous?.plans ?? [:]
+    var listed = reusesRecords ? incremental.listed : [:]
+    if !reusesRecords { listed.reserveCapacity(plans.count) }
     var lists: ListsCache?
     var records: [String: ListsCache.Record] = [:]
     if listsChanged { records.reserveCapacity(plans.count) }
+    var keyed = 0
+    var withListed = 0
     for (i, plan) in plans.enumerated() {
-      guard let key = lookups[i].key else { continue }
+      guard let key = lookups[i].key else {
+        cache.plans[plan.id] = nil
+        listed[plan.id] = nil
+        continue
+      }
+      keyed += 1
       let listing = lookups[i].listing ?? ""
-      cache.plans[plan.id] = BuildCache.PlanRecord(
-        key: key, listing: listing, files: perPlan[i].files.map(\.path))
       if listsChanged, !listing.isEmpty, let value = perPlan[i].listing {
         records[plan.id] = ListsCache.Record(listing: listing, value: value)
       }
-      if let made = perPlan[i].listed { listed[plan.id] = KeyedListing(key: key, listed: made) }
+      if let made = perPlan[i].listed {
+        withListed += 1
+        if listed[plan.id]?.key != key || lookups[i].hit == nil {
+          listed[plan.id] = KeyedListing(key: key, listed: made)
+        }
+      } else {
+        listed[plan.id] = nil
+      }
+      if let hit = lookups[i].hit, hit.listing == listing, cache.plans[plan.id]?.key == key { continue }
+      cache.plans[plan.id] = BuildCache.PlanRecord(
+        key: key, listing: listing, files: perPlan[i].files.map(\.path))
+    }
+    // Plans gone since the previous build are still in what it kept.
+    if cache.plans.count != keyed {
+      let ids = Set(plans.indices.compactMap { lookups[$0].key == nil ? nil : plans[$0].id })
+      cache.plans = cache.plans.filter { ids.contains($0.key) }
+    }
+    if listed.count != withListed {
+      let ids = Set(plans.indices.compactMap { perPlan[$0].listed == nil ? nil : plans[$0].id })
+      listed = listed.filter { ids.contains($0.key) }
     }
     if listsChanged {
       lists = ListsCache(records: records)
