@@ -257,12 +257,16 @@ final class OutputUpdater: OutputSink {
   }
 
   private func place(_ file: OutputFile) throws {
+    // Most files of a rebuild are reused: nothing is done for them but a look-up.
+    if case .previous = file.content {
+      if known[file.path] != nil, listed?.files.contains(file.path) ?? true { return }
+      throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: base + "/" + file.path])
+    }
     let target = base + "/" + file.path
     let there = exists(file.path)
     switch file.content {
     case .previous:
-      if known[file.path] != nil, there { return }
-      throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: target])
+      return
     case .bytes(let data):
       if there, let stamp = Self.same(data, at: target) {
         state.withLock { $0.stamps[file.path] = stamp }
