@@ -19,11 +19,23 @@ import Synchronization
 /// What lists show of each plan is kept beside it, in a `ListsCache` of its own.
 struct BuildCache: CacheContents, Sendable {
   /// Bump whenever what is stored or how keys are computed changes.
-  static let header = "kaasa-build 5\n"
+  static let header = "kaasa-build 6\n"
 
   struct Stamp: Sendable, Equatable {
     var size: Int64
     var modified: Int64
+
+    init(size: Int64, modified: Int64) {
+      self.size = size
+      self.modified = modified
+    }
+
+    /// A regular file's size and modification time; nil for anything else.
+    init?(_ info: stat) {
+      guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+      size = Int64(info.st_size)
+      modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    }
   }
 
   struct PlanRecord: Sendable {
@@ -65,10 +77,9 @@ struct BuildCache: CacheContents, Sendable {
   }
 
   /// The previous build's files that are still as it left them, by path.
-  func unchangedFiles(_ paths: [String], in outputFolder: String) -> Bool {
+  func unchangedFiles(_ paths: [String], in outputFolder: OutputFolder) -> Bool {
     for path in paths {
-      guard let recorded = stamps[path],
-        let actual = Self.stamp(of: outputFolder + "/" + path), actual == recorded
+      guard let recorded = stamps[path], let actual = outputFolder.stamp(of: path), actual == recorded
       else { return false }
     }
     return true
@@ -76,10 +87,8 @@ struct BuildCache: CacheContents, Sendable {
 
   static func stamp(of path: String) -> Stamp? {
     var info = stat()
-    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-    return Stamp(
-      size: Int64(info.st_size),
-      modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    guard stat(path, &info) == 0 else { return nil }
+    return Stamp(info)
   }
 
   // MARK: Storage
@@ -282,6 +291,28 @@ final class PendingLists: Sendable {
   func wait() -> ListsCache? {
     start()
     return reading.withLock { $0 }!.wait()
+  }
+}
+
+/// An output folder held open while a rebuild looks at the files it holds, so that each look starts
+/// from the folder rather than walking its whole path again (20,000 looks at 10,000 plans).
+final class OutputFolder: Sendable {
+  private let descriptor: Int32
+
+  init(_ path: String) {
+    descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+  }
+
+  deinit {
+    if descriptor >= 0 { close(descriptor) }
+  }
+
+  /// The stamp of the file at `path`, relative to the folder; nil when it is no regular file there.
+  func stamp(of path: String) -> BuildCache.Stamp? {
+    guard descriptor >= 0 else { return nil }
+    var info = stat()
+    guard fstatat(descriptor, path, &info, 0) == 0 else { return nil }
+    return BuildCache.Stamp(info)
   }
 }
 

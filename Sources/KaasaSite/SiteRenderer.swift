@@ -95,14 +95,15 @@ public struct SiteRenderer: Sendable {
     let previous = incremental?.previous
     // As a path: a rebuild looks at tens of thousands of files, and URL work cost more than that.
     let outputPath = incremental?.output.path ?? ""
+    let outputFolder = OutputFolder(outputPath)
     // Per plan, in parallel: its keys, and its previous output when that is still valid.
     typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?)
     let lookups = try parallelMap(plans.indices) { i -> Lookup in
       let plan = plans[i]
       guard let incremental else { return (nil, nil, nil) }
-      let (key, listing) = planKeys(plan, facts: base.facts[plan.id]!, incremental)
+      let (key, listing) = planKeys(plan, facts: base.factsInOrder[i], incremental)
       guard let key, let record = previous?.plans[plan.id], record.key == key,
-        previous?.unchangedFiles(record.files, in: outputPath) == true
+        previous?.unchangedFiles(record.files, in: outputFolder) == true
       else { return (key, listing, nil) }
       return (key, listing, record)
     }
@@ -142,13 +143,16 @@ public struct SiteRenderer: Sendable {
     }
     // The lists the previous build kept serve again unless a plan's listing key changed or a plan
     // came or went; then they are read now, beside the pages, to be written anew.
-    var listsChanged =
+    // Every plan is listed as in the previous build when its listing key is the same and none came
+    // or went: then so is every aggregate made of them.
+    let listingsUnchanged =
       previous.map { previous in
-        previous.listsToken.isEmpty || previous.plans.count != plans.count
-          || plans.indices.contains { i in
-            lookups[i].listing == nil || previous.plans[plans[i].id]?.listing != lookups[i].listing
+        previous.plans.count == plans.count
+          && plans.indices.allSatisfy { i in
+            lookups[i].listing != nil && previous.plans[plans[i].id]?.listing == lookups[i].listing
           }
-      } ?? true
+      } ?? false
+    var listsChanged = !listingsUnchanged || previous?.listsToken.isEmpty != false
     if listsChanged { incremental?.previousLists?.start() }
     let pages = try parallelMap(fresh.indices) { n -> [OutputFile] in
       let i = fresh[n]
@@ -161,15 +165,33 @@ public struct SiteRenderer: Sendable {
     for (n, i) in fresh.enumerated() { perPlan[i].files = pages[n] }
     let jobs = areaJobs(model: base) + siteWideJobs()
     // Areas and site-wide files show plans as lists, feeds and calendars do: by their listing keys.
-    let keys = Dictionary(zip(plans.map(\.id), lookups.map(\.listing)), uniquingKeysWith: { a, _ in a })
-    let allPlans = incremental.flatMap { jobKey("site", members: plans, keys: keys, $0) }
+    // With those all as before, an area's key is the one the previous build recorded.
+    let keptKey: @Sendable (Job) -> String? = { job in
+      listingsUnchanged && job.horizon == nil ? previous?.jobs[job.name]?.key : nil
+    }
+    let keys: [String: String?] =
+      jobs.contains { $0.members != nil && keptKey($0) == nil }
+      ? Dictionary(zip(plans.map(\.id), lookups.map(\.listing)), uniquingKeysWith: { a, _ in a }) : [:]
+    let allPlans = incremental.flatMap { incremental -> String? in
+      // As `jobKey` makes it, from the plans in order.
+      var k = CacheKey()
+      k.add(incremental.buildKey)
+      k.add("site")
+      k.add(Int64(plans.count))
+      for (plan, lookup) in zip(plans, lookups) {
+        guard let listing = lookup.listing else { return nil }
+        k.add(plan.id)
+        k.add(listing)
+      }
+      return k.finish()
+    }
     // First the aggregates whose keys match the previous build are taken from its output.
     let kept = try parallelMap(jobs.indices) { j -> (key: String?, files: [OutputFile]?) in
       let job = jobs[j]
       guard let incremental else { return (nil, nil) }
       var key: String?
       if let members = job.members {
-        key = jobKey(job.name, members: members, keys: keys, incremental)
+        key = keptKey(job) ?? jobKey(job.name, members: members, keys: keys, incremental)
       } else if let allPlans {
         var k = CacheKey()
         k.add(allPlans)
@@ -177,8 +199,8 @@ public struct SiteRenderer: Sendable {
         if let horizon = job.horizon {
           // Which entries start by the horizon; where they stand against now is in the plans' keys.
           var bits: [UInt8] = []
-          for plan in plans {
-            for start in base.facts[plan.id]!.starts { bits.append(start <= horizon ? 0x31 : 0x30) }
+          for facts in base.factsInOrder {
+            for start in facts.starts { bits.append(start <= horizon ? 0x31 : 0x30) }
             bits.append(0x2F)
           }
           k.add(String(decoding: bits, as: UTF8.self))
@@ -186,7 +208,7 @@ public struct SiteRenderer: Sendable {
         key = k.finish()
       }
       guard let key, let record = previous?.jobs[job.name], record.key == key,
-        previous?.unchangedFiles(record.files, in: outputPath) == true
+        previous?.unchangedFiles(record.files, in: outputFolder) == true
       else { return (key, nil) }
       return (
         key, try record.files.map { try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0)) }
@@ -312,15 +334,21 @@ public struct SiteRenderer: Sendable {
     key: String?, listing: String?
   ) {
     guard let digest = incremental.sourceDigests[plan.file] else { return (nil, nil) }
+    // Both keys share everything but what they cover of the file: the fields are gathered once.
     var k = CacheKey()
+    k.add(incremental.buildKey)
+    k.add(plan.file)
     // Where now falls among the plan's instants decides its status, past and coming steps, feed
     // items, cancelled events and the feedback state; nothing else of now reaches these outputs
     // (today's date is in the build key).
-    var bits = facts.starts.map { $0 <= now ? "1" : "0" }.joined()
+    var bits = [UInt8]()
+    bits.reserveCapacity(facts.starts.count + 2)
+    for start in facts.starts { bits.append(start <= now ? 0x31 : 0x30) }
     if let f = plan.feedback {
-      bits += (f.start(in: zone) <= now ? "1" : "0") + (f.end(in: zone) <= now ? "1" : "0")
+      bits.append(f.start(in: zone) <= now ? 0x31 : 0x30)
+      bits.append(f.end(in: zone) <= now ? 0x31 : 0x30)
     }
-    k.add(bits)
+    k.add(String(decoding: bits, as: UTF8.self))
     if let h = history.plans[plan.file] {
       k.add(Int64(h.commits.count))
       for c in h.commits {
@@ -338,17 +366,14 @@ public struct SiteRenderer: Sendable {
     } else {
       k.add("no history")
     }
-    let timeAndHistory = k.finish()
-    func key(_ content: String) -> String {
-      var k = CacheKey()
-      k.add(incremental.buildKey)
-      k.add(plan.file)
-      k.add(content)
-      k.add(timeAndHistory)
-      return k.finish()
+    var listing: String?
+    if !plan.frontMatterDigest.isEmpty {
+      var l = k
+      l.add("front matter " + plan.frontMatterDigest)
+      listing = l.finish()
     }
-    let listing = plan.frontMatterDigest.isEmpty ? nil : key("front matter " + plan.frontMatterDigest)
-    return (key(digest), listing)
+    k.add(digest)
+    return (k.finish(), listing)
   }
 
   /// An aggregate's key: the build key, its name and its plans' keys; nil if any plan has no key.
@@ -505,6 +530,8 @@ struct SiteIndex: Sendable {
   /// Plans naming a village, by "municipality/village".
   let byVillage: [String: [Plan]]
   let facts: [String: PlanFacts]
+  /// The same, in the order of the site's plans.
+  let factsInOrder: [PlanFacts]
   /// Filled in after the per-plan pass.
   var pieces: [String: FeedPieces] = [:]
   var cards: [String: String] = [:]
@@ -523,13 +550,14 @@ struct SiteIndex: Sendable {
     byMunicipality = m
     byVillage = v
     let plans = site.plans
-    let computed = Mutex<[PlanFacts?]>(Array(repeating: nil, count: plans.count))
+    // Each plan's facts in a slot of its own: a lock taken per plan cost as much as the facts.
+    let slots = Slots<PlanFacts>(count: plans.count)
+    defer { slots.deallocate() }
     DispatchQueue.concurrentPerform(iterations: plans.count) { i in
-      let f = PlanFacts(plans[i], zone: zone, now: now, history: history.plans[plans[i].file])
-      computed.withLock { $0[i] = f }
+      slots.set(i, PlanFacts(plans[i], zone: zone, now: now, history: history.plans[plans[i].file]))
     }
-    let all = computed.withLock { $0 }
-    facts = Dictionary(zip(plans.map(\.id), all.map { $0! }), uniquingKeysWith: { a, _ in a })
+    factsInOrder = slots.values()
+    facts = Dictionary(zip(plans.map(\.id), factsInOrder), uniquingKeysWith: { a, _ in a })
   }
 
   func status(_ plan: Plan) -> Stage? { facts[plan.id]?.status }
