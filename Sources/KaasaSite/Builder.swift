@@ -109,7 +109,8 @@ public struct Builder: Sendable {
     if let baseURLOverride { site.settings.baseURL = baseURLOverride }
     // What lists show of each plan is read only if a list is rendered again or changes; a process
     // that remembers it has it, or keeps it once read. When a plan's front matter changed, lists
-    // will be: they are read beside the work before rendering.
+    // will be: they are read beside the work before rendering (unless they are kept: looking for
+    // a changed front matter among every plan was a twentieth of such a rebuild).
     let listsFile = cacheFile.map(ListsCache.file(besideCache:))
     let previousLists = PendingLists { [memory] in
       if let kept = memory?.lists { return kept }
@@ -117,7 +118,9 @@ public struct Builder: Sendable {
       if let read { memory?.keep(lists: read) }
       return read
     }
-    if let parsed = loaded.parsed, let previousParse, parsed.hasOtherFrontMatters(than: previousParse) {
+    if memory?.lists == nil, let parsed = loaded.parsed, let previousParse,
+      parsed.hasOtherFrontMatters(than: previousParse)
+    {
       previousLists.start()
     }
     let theme = try Theme.load(

@@ -544,8 +544,12 @@ struct SiteIndex: Sendable {
     var m: [String: [Plan]] = [:]
     var v: [String: [Plan]] = [:]
     for p in site.plans {
-      m[p.municipalityID, default: []].append(p)
-      for village in Set(p.villageIDs) { v["\(p.municipalityID)/\(village)", default: []].append(p) }
+      let municipality = p.municipalityID
+      m[municipality, default: []].append(p)
+      let villages = p.villageIDs
+      for (n, village) in villages.enumerated() where !villages[..<n].contains(village) {
+        v[municipality + "/" + village, default: []].append(p)
+      }
     }
     byMunicipality = m
     byVillage = v
