@@ -63,6 +63,9 @@ public enum SiteChecker {
     }
 
     let municipalities = Dictionary(site.municipalities.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    // Each municipality's village ids as a set: a plan's villages are looked up among a
+    // municipality's hundred or so for every plan of the site.
+    let villagesOf = municipalities.mapValues { Set($0.villages.map(\.id)) }
     let files = Set(site.files)
     for plan in site.plans where !plan.municipalityID.isEmpty {
       guard let m = municipalities[plan.municipalityID] else {
@@ -74,13 +77,13 @@ public enum SiteChecker {
           ))
         continue
       }
-      var seenVillages = Set<String>()
-      for v in plan.villages {
-        if !seenVillages.insert(v.value).inserted {
+      let villages = plan.villages
+      for (n, v) in villages.enumerated() {
+        if villages[..<n].contains(where: { $0.value == v.value }) {
           out.append(.warning(plan.file, v.position, "village '\(v.value)' is listed twice"))
           continue
         }
-        if m.village(v.value) != nil { continue }
+        if villagesOf[m.id]?.contains(v.value) == true { continue }
         let elsewhere = site.municipalities.filter { $0.id != m.id && $0.village(v.value) != nil }
         if let other = elsewhere.first {
           out.append(

@@ -214,6 +214,15 @@ struct CheckTests {
       ])
   }
 
+  @Test func aVillageListedTwiceIsAWarningOnItsSecondMention() throws {
+    let text = TestSite.plan().replacingOccurrences(
+      of: "villages: [torma]", with: "villages: [torma, saare, torma]")
+    #expect(
+      try check(["content/plans/x.md": text]) == [
+        "content/plans/x.md:5:26: warning: village 'torma' is listed twice"
+      ])
+  }
+
   @Test func sameVillageIdInTwoMunicipalitiesIsFine() throws {
     let text = TestSite.plan().replacingOccurrences(of: "villages: [torma]", with: "villages: [saare]")
     #expect(try check(["content/plans/x.md": text]) == [])
