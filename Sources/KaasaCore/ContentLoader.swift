@@ -288,9 +288,10 @@ public struct ContentLoader: Sendable {
   }
 
   static func stem(_ relativePath: String) -> String {
-    let name =
-      relativePath.lastIndex(of: "/").map { relativePath[relativePath.index(after: $0)...] }
-      ?? relativePath[...]
+    // Among bytes, not characters: this runs for every plan file in every check.
+    let utf8 = relativePath.utf8
+    let start = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8.index(after: $0) } ?? utf8.startIndex
+    let name = relativePath[start...]
     return String(name.hasSuffix(".md") ? name.dropLast(3) : name)
   }
 

@@ -49,6 +49,7 @@ public enum SiteChecker {
     }
 
     var byID: [String: [String]] = [:]
+    byID.reserveCapacity(site.plans.count)
     for p in site.plans { byID[p.id, default: []].append(p.file) }
     for (id, files) in byID where files.count > 1 {
       let sorted = files.sorted()
