@@ -46,7 +46,12 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
   /// Midnight at the start of this day in `zone`.
   public func start(in zone: TimeZone) -> Date {
-    LocalDateTime(date: self, hour: 0, minute: 0, second: 0).instant(in: zone)
+    start(in: zone, offsets: ZoneOffsets.of(zone))
+  }
+
+  /// The same, with the zone's table already at hand (`ZoneOffsets.of(zone)`).
+  public func start(in zone: TimeZone, offsets: ZoneOffsets?) -> Date {
+    LocalDateTime(date: self, hour: 0, minute: 0, second: 0).instant(in: zone, offsets: offsets)
   }
 
   /// The local day of `instant` in `zone`.
@@ -122,13 +127,19 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, Codable {
 
   /// The instant this wall time names in `zone`; in a gap of a DST change it moves forward.
   public func instant(in zone: TimeZone) -> Date {
+    instant(in: zone, offsets: ZoneOffsets.of(zone))
+  }
+
+  /// The same, with the zone's table already at hand (`ZoneOffsets.of(zone)`): looking it up took
+  /// as long as the conversion, for each of tens of thousands of dates on every rebuild.
+  public func instant(in zone: TimeZone, offsets: ZoneOffsets?) -> Date {
     // Away from a change of the zone's offset, the wall time names exactly one instant: the wall
     // time read as UTC less the offset, taken from the zone's table and checked to hold a day either
     // side. Near a change, outside the table's years, or in a zone without a table, the calendar
     // decides, as it does for wall times that a change skips or repeats.
     let wall = wallSeconds
     if date.isValid, (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second),
-      let table = ZoneOffsets.of(zone), let first = table.offset(at: wall),
+      let table = offsets, let first = table.offset(at: wall),
       let offset = table.offset(at: wall - first),
       table.steadyOffset(through: (wall - offset - 86_400)...(wall - offset + 86_400)) == offset
     {
@@ -156,9 +167,14 @@ public enum EventDate: Sendable, Hashable {
 
   /// The instant the entry begins, reading local values in `zone`.
   public func start(in zone: TimeZone) -> Date {
+    start(in: zone, offsets: ZoneOffsets.of(zone))
+  }
+
+  /// The same, with the zone's table already at hand (`ZoneOffsets.of(zone)`).
+  public func start(in zone: TimeZone, offsets: ZoneOffsets?) -> Date {
     switch self {
-    case .day(let d): return d.start(in: zone)
-    case .local(let t): return t.instant(in: zone)
+    case .day(let d): return d.start(in: zone, offsets: offsets)
+    case .local(let t): return t.instant(in: zone, offsets: offsets)
     case .instant(let i): return i
     }
   }

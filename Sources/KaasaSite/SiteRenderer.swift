@@ -491,27 +491,36 @@ struct PlanFacts: Sendable {
   let updated: LocalDate
 
   init(_ plan: Plan, zone: TimeZone, now: Date, history: PlanHistory?) {
-    let pairs = plan.timeline.enumerated().map {
-      (offset: $0.offset, entry: $0.element, start: $0.element.date.start(in: zone))
+    // Entries by start, ties in the order written. Timelines are usually written in order: then
+    // the plan's own array is shared, and no entry is copied (this runs for every plan on every
+    // rebuild).
+    let timeline = plan.timeline
+    let offsets = ZoneOffsets.of(zone)
+    let written = timeline.map { $0.date.start(in: zone, offsets: offsets) }
+    var ordered = timeline
+    var starts = written
+    if zip(written, written.dropFirst()).contains(where: { $0 > $1 }) {
+      let order = written.indices.sorted { written[$0] != written[$1] ? written[$0] < written[$1] : $0 < $1 }
+      ordered = order.map { timeline[$0] }
+      starts = order.map { written[$0] }
     }
-    .sorted { $0.start != $1.start ? $0.start < $1.start : $0.offset < $1.offset }
-    // Timelines are usually written in order: then the plan's own array is shared, not copied.
-    ordered = pairs.indices.elementsEqual(pairs.lazy.map(\.offset)) ? plan.timeline : pairs.map(\.entry)
-    starts = pairs.map(\.start)
+    self.ordered = ordered
+    self.starts = starts
+    // Entries that have begun are the first ones.
+    let begun = starts.lastIndex { $0 <= now }
     if let s = plan.statusOverride {
       status = s
     } else {
-      let staged = pairs.filter { $0.entry.stage != nil }
-      status = (staged.last { $0.start <= now } ?? staged.first)?.entry.stage
+      let staged = ordered.indices.filter { ordered[$0].stage != nil }
+      status = (staged.last { starts[$0] <= now } ?? staged.first).flatMap { ordered[$0].stage }
     }
     feedback = plan.feedback?.state(at: now, in: zone)
     if let h = history, let p = h.published, let u = h.updated {
       published = LocalDate(p, in: zone)
       updated = LocalDate(u, in: zone)
-    } else if let first = pairs.first {
-      let past = pairs.filter { $0.start <= now }
-      published = (past.first ?? first).entry.date.localDay(in: zone)
-      updated = max(published, (past.last ?? first).entry.date.localDay(in: zone))
+    } else if !ordered.isEmpty {
+      published = ordered[0].date.localDay(in: zone)
+      updated = max(published, ordered[begun ?? 0].date.localDay(in: zone))
     } else {
       published = LocalDate(now, in: zone)
       updated = published

@@ -278,3 +278,50 @@ struct SiteFixture {
 
   func remove() { try? FileManager.default.removeItem(at: root) }
 }
+
+@Suite struct PlanFactsTests {
+  /// A timeline written out of order: entries by start, ties in the order written.
+  static let text = """
+    ---
+    title: Tänavavalgustus
+    summary: Kokkuvõte.
+    municipality: jogeva-vald
+    villages: [torma]
+    type: road-works
+    timeline:
+      - { date: 2026-12-10, stage: decision, title: Otsus }
+      - { date: 2026-11-20T18:00, title: Koosolek, kind: meeting }
+      - { date: 2026-11-01, stage: idea, title: Idee }
+      - { date: 2026-11-20T18:00, title: Teine koosolek, kind: meeting }
+    ---
+    Tekst.
+
+    """
+
+  func facts(now: String) throws -> PlanFacts {
+    let fixture = try SiteFixture(plans: ["valgustus": Self.text])
+    defer { try? FileManager.default.removeItem(at: fixture.root) }
+    let site = try #require(ContentLoader(siteDirectory: fixture.root).load().site)
+    let zone = site.settings.timeZone
+    return PlanFacts(site.plans[0], zone: zone, now: try fixedNow(now)(zone), history: nil)
+  }
+
+  @Test func entriesGoByStartAndTiesStayInTheOrderWritten() throws {
+    let f = try facts(now: "2026-11-25T12:00")
+    #expect(f.ordered.map(\.title) == ["Idee", "Koosolek", "Teine koosolek", "Otsus"])
+    #expect(f.starts == f.starts.sorted())
+    #expect(f.status == .idea)
+    #expect(f.published == LocalDate(year: 2026, month: 11, day: 1))
+    #expect(f.updated == LocalDate(year: 2026, month: 11, day: 20))
+  }
+
+  @Test func beforeTheFirstEntryAndAfterTheLast() throws {
+    let before = try facts(now: "2026-10-01T12:00")
+    #expect(before.status == .idea)
+    #expect(before.published == LocalDate(year: 2026, month: 11, day: 1))
+    #expect(before.updated == LocalDate(year: 2026, month: 11, day: 1))
+    let after = try facts(now: "2026-12-11T12:00")
+    #expect(after.status == .decision)
+    #expect(after.updated == LocalDate(year: 2026, month: 12, day: 10))
+  }
+}
