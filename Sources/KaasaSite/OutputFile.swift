@@ -12,8 +12,9 @@ public struct OutputFile: Sendable, Hashable {
     case parts([String])
     /// A file copied as it is (content/files); the writer copies it, so large documents are never held in memory.
     case copy(from: String)
-    /// The same file of the previous build, unchanged: the writer hard-links it into the new output.
-    case previous(String)
+    /// The file of the same path in the output folder, left by the previous build and unchanged:
+    /// an update leaves it, a new folder hard-links it.
+    case previous
     /// Already handed to the output on disk; only its path is kept.
     case written
   }
@@ -38,9 +39,9 @@ public struct OutputFile: Sendable, Hashable {
     self.content = .copy(from: source)
   }
 
-  init(path: String, reusing previous: String) {
+  init(reusing path: String) {
     self.path = path
-    self.content = .previous(previous)
+    self.content = .previous
   }
 
   /// What a build keeps of a file once it is on disk.

@@ -133,7 +133,8 @@ final class StagedOutput: OutputSink {
       switch file.content {
       case .bytes, .parts, .copy:
         try write(file.content, to: target)
-      case .previous(let source):
+      case .previous:
+        let source = output.path + "/" + file.path
         // A hard link shares the unchanged file with the old output, which is about to be removed;
         // where links are not possible the file is copied.
         if link(source, target) != 0 {

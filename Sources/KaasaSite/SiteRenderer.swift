@@ -93,9 +93,8 @@ public struct SiteRenderer: Sendable {
     let base = SiteIndex(site: site, zone: zone, now: now, history: history)
     let plans = site.plans
     let previous = incremental?.previous
-    // As a path: a rebuild looks at tens of thousands of files, and URL work cost more than that.
-    let outputPath = incremental?.output.path ?? ""
-    let outputFolder = OutputFolder(outputPath)
+    // Held open: a rebuild looks at tens of thousands of files in it.
+    let outputFolder = OutputFolder(incremental?.output.path ?? "")
     // Per plan, in parallel: its keys, and its previous output when that is still valid.
     typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?)
     let lookups = try parallelMap(plans.indices) { i -> Lookup in
@@ -133,7 +132,7 @@ public struct SiteRenderer: Sendable {
       if let record = lookups[i].hit {
         var output = PlanOutput(
           files: try record.files.map {
-            try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0))
+            try sink.accept(OutputFile(reusing: $0))
           })
         if let kept = incremental?.listed[plan.id], kept.key == record.key { output.listed = kept.listed }
         return output
@@ -211,7 +210,7 @@ public struct SiteRenderer: Sendable {
         previous?.unchangedFiles(record.files, in: outputFolder) == true
       else { return (key, nil) }
       return (
-        key, try record.files.map { try sink.accept(OutputFile(path: $0, reusing: outputPath + "/" + $0)) }
+        key, try record.files.map { try sink.accept(OutputFile(reusing: $0)) }
       )
     }
     // The others need what lists show of every plan: for reused plans, from the previous build's
