@@ -258,7 +258,9 @@ public struct Builder: Sendable {
     var k = CacheKey()
     k.add(BuildCache.header)
     k.add(CacheFile.program)
-    for (path, digest) in digests.sorted(by: { $0.key < $1.key }) where !path.hasPrefix("content/plans/") {
+    // Plans have keys of their own; the few other files are sorted, not every plan's digest.
+    let others = digests.filter { !$0.key.hasPrefix("content/plans/") }
+    for (path, digest) in others.sorted(by: { $0.key < $1.key }) {
       k.add(path)
       k.add(digest)
     }
