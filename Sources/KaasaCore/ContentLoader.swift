@@ -342,8 +342,8 @@ public struct ContentLoader: Sendable {
   /// Site-relative paths of `.md` files under `content/<folder>`, sorted.
   func markdownFiles(under folder: String, recursive: Bool) -> [String] {
     let base = content.appendingPathComponent(folder)
-    return walk(base, recursive: recursive).filter { $0.hasSuffix(".md") }.map { "content/\(folder)/\($0)" }
-      .sorted()
+    let prefix = "content/" + folder + "/"
+    return walk(base, recursive: recursive).filter { $0.hasSuffix(".md") }.map { prefix + $0 }.sorted()
   }
 
   private func listFiles() -> [String] {
@@ -376,7 +376,7 @@ public struct ContentLoader: Sendable {
     var out: [String] = []
     for (name, isFolder) in entries.sorted(by: { $0.name < $1.name }) {
       if isFolder {
-        if recursive { out += walk(base + "/" + name, recursive: true).map { "\(name)/\($0)" } }
+        if recursive { out += walk(base + "/" + name, recursive: true).map { name + "/" + $0 } }
       } else {
         out.append(name)
       }
