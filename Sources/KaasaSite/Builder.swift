@@ -137,6 +137,7 @@ public struct Builder: Sendable {
     renderer.readBody = { plan in
       try ContentLoader.body(of: plan, in: sitePath, digest: digests[plan.file] ?? "")
     }
+    if memory != nil && !leavesMemoryToExit { renderer.letGo = { ReleaseLater.release($0) } }
     var incremental: SiteRenderer.Incremental?
     if cacheFile != nil {
       let key = buildKey(
@@ -214,7 +215,11 @@ public struct Builder: Sendable {
       phase("commit")
     }
     report.phases = phases
-    if leavesMemoryToExit { ExitBin.keep((loaded, incremental, rendered, renderer)) }
+    if leavesMemoryToExit {
+      ExitBin.keep((loaded, incremental, rendered, renderer))
+    } else if memory != nil {
+      ReleaseLater.release((loaded, incremental, rendered, renderer))
+    }
     return report
   }
 

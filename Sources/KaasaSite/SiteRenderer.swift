@@ -29,6 +29,9 @@ public struct SiteRenderer: Sendable {
   let everyPage: EveryPage
   /// The body of a plan whose page is rendered, for plans loaded without it (`Plan.bodyUnread`).
   public var readBody: @Sendable (Plan) throws -> String = { $0.body }
+  /// Takes what a render held when it is done, to be let go of elsewhere than on the way back;
+  /// nil frees it as usual.
+  public var letGo: (@Sendable (Any) -> Void)?
 
   public init(
     site: Site, theme: Theme, options: RenderOptions, history: SiteHistory = .none, filesDirectory: String
@@ -320,6 +323,7 @@ public struct SiteRenderer: Sendable {
       guard let key = result.key else { continue }
       cache.jobs[job.name] = BuildCache.JobRecord(key: key, files: result.files.map(\.path))
     }
+    letGo?((base, model, lookups, parts, perPlan, kept, aggregates, jobs))
     return Rendered(
       files: files, cache: cache, lists: lists, listed: listed, reusedPlans: lookups.count { $0.hit != nil },
       reusedAreas: aggregates.count(where: \.reused))
