@@ -484,6 +484,46 @@ struct IncrementalBuildTests {
     #expect(try snapshot(output) == snapshot(reference))
   }
 
+  /// Under `kaasa serve` the output is not listed: plans added, renamed and removed still make and
+  /// remove their folders as a clean build has them, and the output is updated in place throughout.
+  @Test func aProcessThatRemembersItsOutputMakesAndRemovesFolders() throws {
+    let site = try EditableSite(seed: 21)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let reference = site.root.appendingPathComponent("reference")
+    let memory = BuildMemory()
+    let now = fixedNow("2026-11-26T12:00")
+    _ = try builder(site, output: output, memory: memory).build(now: now)
+    func inode(_ url: URL) throws -> Int {
+      try #require(FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? Int)
+    }
+    let folder = try inode(output)
+    let file = site.planFiles()[0]
+    let added = file.deletingLastPathComponent().appendingPathComponent("uus-plaan.md")
+    let renamed = file.deletingLastPathComponent().appendingPathComponent("uus-nimi.md")
+    let steps: [(String, () throws -> Void)] = [
+      (
+        "added",
+        {
+          try site.write(
+            try site.read(file).replacingOccurrences(of: "title: ", with: "title: Uus "), to: added)
+        }
+      ),
+      ("renamed", { try FileManager.default.moveItem(at: added, to: renamed) }),
+      ("removed", { try FileManager.default.removeItem(at: renamed) }),
+    ]
+    for (what, step) in steps {
+      try step()
+      #expect(try builder(site, output: output, memory: memory).build(now: now).succeeded)
+      _ = try self.reference(site, output: reference).build(now: now)
+      #expect(try snapshot(output) == snapshot(reference), "\(what)")
+      #expect(try inode(output) == folder, "\(what): the output was made anew, not updated")
+    }
+    for gone in ["plans/uus-plaan", "plans/uus-nimi"] {
+      #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent(gone).path))
+    }
+  }
+
   @Test func cleanIgnoresTheCacheAndADamagedCacheIsIgnored() throws {
     let site = try EditableSite(seed: 11)
     defer { site.remove() }
