@@ -137,6 +137,7 @@ public struct Builder: Sendable {
     renderer.readBody = { plan in
       try ContentLoader.body(of: plan, in: sitePath, digest: digests[plan.file] ?? "")
     }
+    // A process that keeps its caches answers before it frees what a build held.
     if memory != nil && !leavesMemoryToExit { renderer.letGo = { ReleaseLater.release($0) } }
     var incremental: SiteRenderer.Incremental?
     if cacheFile != nil {
@@ -217,8 +218,8 @@ public struct Builder: Sendable {
     report.phases = phases
     if leavesMemoryToExit {
       ExitBin.keep((loaded, incremental, rendered, renderer))
-    } else if memory != nil {
-      ReleaseLater.release((loaded, incremental, rendered, renderer))
+    } else {
+      renderer.letGo?((loaded, incremental, rendered, renderer))
     }
     return report
   }

@@ -266,7 +266,7 @@ final class OutputUpdater: OutputSink {
     let target = base + "/" + file.path
     let there = exists(file.path)
     switch file.content {
-    case .previous:
+    case .previous, .written:
       return
     case .bytes(let data):
       if there, let stamp = Self.same(data, at: target) {
@@ -285,8 +285,6 @@ final class OutputUpdater: OutputSink {
         state.withLock { $0.stamps[file.path] = stamp }
         return
       }
-    case .written:
-      return
     }
     // A changed or new file: written beside its target, renamed by `commit`. A file the output
     // holds has its folders.

@@ -143,10 +143,9 @@ public struct SiteRenderer: Sendable {
       let (value, listed) = try listing(plan)
       return PlanOutput(files: [], listing: value, listed: listed)
     }
-    // The lists the previous build kept serve again unless a plan's listing key changed or a plan
-    // came or went; then they are read now, beside the pages, to be written anew.
     // Every plan is listed as in the previous build when its listing key is the same and none came
-    // or went: then so is every aggregate made of them.
+    // or went: then so is every aggregate made of them, and the lists the previous build kept serve
+    // again. Otherwise they are read now, beside the pages, to be written anew.
     let listingsUnchanged =
       previous.map { previous in
         previous.plans.count == plans.count
@@ -174,18 +173,8 @@ public struct SiteRenderer: Sendable {
     let keys: [String: String?] =
       jobs.contains { $0.members != nil && keptKey($0) == nil }
       ? Dictionary(zip(plans.map(\.id), lookups.map(\.listing)), uniquingKeysWith: { a, _ in a }) : [:]
-    let allPlans = incremental.flatMap { incremental -> String? in
-      // As `jobKey` makes it, from the plans in order.
-      var k = CacheKey()
-      k.add(incremental.buildKey)
-      k.add("site")
-      k.add(Int64(plans.count))
-      for (plan, lookup) in zip(plans, lookups) {
-        guard let listing = lookup.listing else { return nil }
-        k.add(plan.id)
-        k.add(listing)
-      }
-      return k.finish()
+    let allPlans = incremental.flatMap { incremental in
+      jobKey("site", members: zip(plans, lookups).map { ($0.id, $1.listing) }, incremental)
     }
     // First the aggregates whose keys match the previous build are taken from its output.
     let kept = try parallelMap(jobs.indices) { j -> (key: String?, files: [OutputFile]?) in
@@ -193,7 +182,8 @@ public struct SiteRenderer: Sendable {
       guard let incremental else { return (nil, nil) }
       var key: String?
       if let members = job.members {
-        key = keptKey(job) ?? jobKey(job.name, members: members, keys: keys, incremental)
+        key =
+          keptKey(job) ?? jobKey(job.name, members: members.map { ($0.id, keys[$0.id] ?? nil) }, incremental)
       } else if let allPlans {
         var k = CacheKey()
         k.add(allPlans)
@@ -379,17 +369,19 @@ public struct SiteRenderer: Sendable {
     return (k.finish(), listing)
   }
 
-  /// An aggregate's key: the build key, its name and its plans' keys; nil if any plan has no key.
-  func jobKey(_ name: String, members: [Plan], keys: [String: String?], _ incremental: Incremental) -> String?
+  /// An aggregate's key: the build key, its name and its plans' ids and listing keys; nil if any
+  /// plan has no listing key.
+  func jobKey(_ name: String, members: [(id: String, listing: String?)], _ incremental: Incremental)
+    -> String?
   {
     var k = CacheKey()
     k.add(incremental.buildKey)
     k.add(name)
     k.add(Int64(members.count))
-    for plan in members {
-      guard let key = keys[plan.id] ?? nil else { return nil }
-      k.add(plan.id)
-      k.add(key)
+    for (id, listing) in members {
+      guard let listing else { return nil }
+      k.add(id)
+      k.add(listing)
     }
     return k.finish()
   }
