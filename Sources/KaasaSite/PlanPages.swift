@@ -82,54 +82,9 @@ extension SiteRenderer {
     return c
   }
 
-  /// The fields every list of plans shows; `card` is the plan-card template rendered once per plan.
-  func planSummary(_ plan: Plan, model: SiteIndex) -> [String: Any] {
-    let municipality = site.municipality(plan.municipalityID)
-    let facts = model.facts[plan.id]!
-    let status = facts.status
-    var villages: [[String: Any]] = []
-    for v in plan.villageIDs {
-      let name = municipality?.village(v)?.name ?? v
-      villages.append(["name": name, "id": v, "url": urls.link(SiteURLs.village(plan.municipalityID, v))])
-    }
-    var context: [String: Any] = [
-      "id": plan.id,
-      "title": plan.title,
-      "summary": plan.summary,
-      "url": urls.link(SiteURLs.plan(plan.id)),
-      "municipality": [
-        "id": plan.municipalityID, "name": municipality?.name ?? plan.municipalityID,
-        "url": urls.link(SiteURLs.municipality(plan.municipalityID)),
-      ],
-      "villages": villages,
-      "villageIDs": plan.villageIDs.joined(separator: " "),
-      "wide": plan.isMunicipalityWide,
-      "type": plan.type.rawValue,
-      "typeLabel": t["type_\(plan.type.rawValue)"],
-      "status": status?.rawValue ?? "",
-      "statusLabel": status.map { t["stage_\($0.rawValue)"] } ?? "",
-      "cancelled": status == .cancelled,
-      "draft": plan.draft,
-    ]
-    if let card = model.cards[plan.id] { context["card"] = card }
-    if let f = plan.feedback, let state = facts.feedback {
-      let text: String
-      switch state {
-      case .open: text = t.format("feedback_open_until", ["date": t.day(f.closes, form: .until)])
-      case .upcoming: text = t.format("feedback_opens_on", ["date": t.day(f.opens, form: .on)])
-      case .closed: text = t.format("feedback_closed_on", ["date": t.day(f.closes, form: .on)])
-      }
-      context["feedback"] =
-        [
-          "state": state.rawValue, "open": state == .open, "upcoming": state == .upcoming,
-          "closed": state == .closed,
-          "text": text, "opens": f.opens.description, "closes": f.closes.description,
-        ] as [String: Any]
-    }
-    if let next = facts.next(after: now) {
-      context["next"] = ["date": dateText(next.date), "iso": isoDate(next.date), "title": next.title]
-    }
-    return context
+  /// Makes what lists show of plans under this build's site, words and moment.
+  var summaries: PlanSummaries {
+    PlanSummaries(municipalities: site.municipalities, urls: urls, t: t, zone: zone, now: now)
   }
 
   func entryContext(_ e: TimelineEntry, start: Date) -> [String: Any] {
@@ -192,42 +147,6 @@ extension SiteRenderer {
   }
 
   // MARK: Formatting
-
-  func dateText(_ d: EventDate) -> String {
-    switch d {
-    case .day(let day): return t.day(day)
-    case .local(let lt): return t.format("datetime_pattern", ["date": t.day(lt.date), "time": t.time(lt)])
-    case .instant(let i):
-      let lt = localDateTime(i)
-      return t.format("datetime_pattern", ["date": t.day(lt.date), "time": t.time(lt)])
-    }
-  }
-
-  func endText(_ end: EventDate, start: EventDate) -> String {
-    switch end {
-    case .day(let d): return t.day(d)
-    default:
-      let e = localDateTime(end.start(in: zone))
-      if e.date == start.localDay(in: zone) { return t.time(e) }
-      return dateText(end)
-    }
-  }
-
-  func localDateTime(_ instant: Date) -> LocalDateTime { LocalDateTime(instant, in: zone) }
-
-  /// For `<time datetime>`: a day, or a local time with the zone's offset at that moment.
-  func isoDate(_ d: EventDate) -> String {
-    switch d {
-    case .day(let day): return day.description
-    default:
-      let instant = d.start(in: zone)
-      let lt = localDateTime(instant)
-      let offset = zone.secondsFromUTC(at: instant)
-      let sign = offset < 0 ? "-" : "+"
-      return lt.date.description + "T" + Digits.padded(lt.hour, 2) + ":" + Digits.padded(lt.minute, 2) + sign
-        + Digits.padded(abs(offset) / 3600, 2) + ":" + Digits.padded(abs(offset) % 3600 / 60, 2)
-    }
-  }
 
   /// `2026-11-28T14:45:00Z`, by arithmetic on the seconds (a calendar and String(format:) per call
   /// cost more than the rest of a history line).

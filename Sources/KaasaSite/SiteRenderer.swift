@@ -121,13 +121,13 @@ public struct SiteRenderer: Sendable {
     // A build that fails before every page is made stops the thread rather than leaving it waiting.
     defer { bodies.stop() }
     // What lists show of a plan, worked out once here rather than in every list the plan is in.
+    let summaries = self.summaries
     @Sendable func listing(_ plan: Plan) throws -> (PlanListing, ListedPlan) {
-      var summary = planSummary(plan, model: base)
-      let card = try theme.render("plan-card", cardContext(summary))
-      summary["card"] = card
+      let facts = base.facts[plan.id]!
+      let card = try theme.render("plan-card", cardContext(summaries.summary(plan, facts: facts, card: nil)))
       let value = PlanListing(
-        card: card, pieces: feedPieces(plan, facts: base.facts[plan.id]!), json: planJSON(plan, model: base))
-      return (value, ListedPlan(context: summary))
+        card: card, pieces: feedPieces(plan, facts: facts), json: planJSON(plan, model: base))
+      return (value, ListedPlan(card: card, plan: plan, facts: facts, summaries: summaries))
     }
     // A plan reused whole gets what lists show of it only if a list is rendered again (below).
     let parts = try parallelMap(plans.indices) { i -> PlanOutput in
@@ -159,7 +159,7 @@ public struct SiteRenderer: Sendable {
       let i = fresh[n]
       return try renderPlan(
         plans[i], body: try bodies.take(n).get(), model: base, pieces: parts[i].listing!.pieces,
-        summary: parts[i].listed!.context
+        summary: summaries.summary(plans[i], facts: base.factsInOrder[i], card: parts[i].listing!.card)
       ).map(sink.accept)
     }
     var perPlan = parts
@@ -227,9 +227,9 @@ public struct SiteRenderer: Sendable {
           })
         {
           guard rendersLists && perPlan[i].listed == nil else { return (value, nil) }
-          var summary = planSummary(plan, model: base)
-          summary["card"] = value.card
-          return (value, ListedPlan(context: summary))
+          return (
+            value, ListedPlan(card: value.card, plan: plan, facts: base.facts[plan.id]!, summaries: summaries)
+          )
         }
         let (value, listed) = try listing(plan)
         return (value, listed)
@@ -240,7 +240,6 @@ public struct SiteRenderer: Sendable {
       }
       for (plan, out) in zip(plans, perPlan) {
         model.pieces[plan.id] = out.listing!.pieces
-        model.cards[plan.id] = out.listing!.card
         model.json[plan.id] = out.listing!.json
         if let listed = out.listed { model.listed[plan.id] = listed }
       }
@@ -538,10 +537,9 @@ struct SiteIndex: Sendable {
   let factsInOrder: [PlanFacts]
   /// Filled in after the per-plan pass.
   var pieces: [String: FeedPieces] = [:]
-  var cards: [String: String] = [:]
   /// Each plan's entry of plans.json.
   var json: [String: String] = [:]
-  /// Each plan's context in lists (`planSummary` with its `card`), made once per build.
+  /// Each plan's context in lists: its card, and the rest made only if a list asks for it.
   var listed: [String: ListedPlan] = [:]
 
   init(site: Site, zone: TimeZone, now: Date, history: SiteHistory) {
@@ -570,7 +568,7 @@ struct SiteIndex: Sendable {
 
   func status(_ plan: Plan) -> Stage? { facts[plan.id]?.status }
   func pieces(_ plan: Plan) -> FeedPieces { pieces[plan.id]! }
-  func listed(_ plan: Plan) -> [String: Any] { listed[plan.id]!.context }
+  func listed(_ plan: Plan) -> ListedPlan { listed[plan.id]! }
 
   func plans(municipality: String) -> [Plan] { byMunicipality[municipality] ?? [] }
 
@@ -619,12 +617,6 @@ struct PlanListing: Sendable {
   let card: String
   let pieces: FeedPieces
   let json: String
-}
-
-/// A plan's template context in lists. Only strings, numbers, booleans and arrays and dictionaries
-/// of them, never changed after it is made, so it may cross threads.
-struct ListedPlan: @unchecked Sendable {
-  let context: [String: Any]
 }
 
 /// Result slots written by concurrent workers, each slot by exactly one; read after all finished.

@@ -186,6 +186,44 @@ struct BuildTests {
     #expect(report.files.first { $0.path == "index.html" }?.text?.contains("Liigu põhisisu juurde") == true)
   }
 
+  /// Lists hold each plan's card and make the rest of its context only when a theme asks for it:
+  /// a theme's list sees every field, and names further out (its page's, the translations) too.
+  @Test func aThemesListShowsEveryFieldOfAPlanBesideItsCard() throws {
+    let s = try SiteFixture(plans: [
+      "tee": SiteFixture.plan(title: "Tee", extra: "feedback: { opens: 2026-11-20, closes: 2026-12-15 }\n")
+    ])
+    defer { s.remove() }
+    try s.write(
+      "themes/default/templates/village.mustache",
+      "{{#village}}{{#groups}}{{#plans}}[{{title}}|{{url}}|{{statusLabel}}|{{#feedback}}{{text}}{{/feedback}}"
+        + "|{{#next}}{{date}} {{title}}{{/next}}|{{municipality.name}}|{{#villages}}{{name}}{{/villages}}"
+        + "|{{name}}|{{t.no_plans}}|{{typeLabel}}|{{wide}}|{{id}}]{{/plans}}{{/groups}}{{/village}}\n")
+    let report = try s.render(now: "2026-11-26")
+    #expect(
+      report.files.first { $0.path == "jogeva-vald/torma/index.html" }?.text
+        == "[Tee|/plans/tee/|idee|Tagasiside on avatud 15. detsembrini 2026|10. detsember 2026 kell 18:00 Arutelu"
+        + "|Jõgeva vald|Torma|Torma|Plaane veel ei ole.|teetööd|false|tee]\n")
+  }
+
+  /// A list looks up only the names a plan's context may have, so every name it has must be known.
+  @Test func everyNameOfAPlansContextInListsIsKnown() throws {
+    let s = try SiteFixture(plans: [
+      "tee": SiteFixture.plan(title: "Tee", extra: "feedback: { opens: 2026-11-20, closes: 2026-12-15 }\n")
+    ])
+    defer { s.remove() }
+    let site = try #require(ContentLoader(siteDirectory: s.root).load().site)
+    let plan = site.plans[0]
+    let now = try fixedNow("2026-11-26")(site.settings.timeZone)
+    let summaries = PlanSummaries(
+      municipalities: site.municipalities, urls: SiteURLs(baseURL: site.settings.baseURL),
+      t: try Theme.load(name: "default", language: .et, siteDirectory: s.root).strings,
+      zone: site.settings.timeZone, now: now)
+    let facts = PlanFacts(plan, zone: site.settings.timeZone, now: now, history: nil)
+    let names = Set(summaries.summary(plan, facts: facts, card: "<article></article>").keys)
+    #expect(names.contains("feedback") && names.contains("next") && names.contains("card"))
+    #expect(names.subtracting(PlanSummaries.names) == [])
+  }
+
   /// Theme mistakes stop the build with the template's path and what to do, and never crash it.
   @Test func themeTemplateMistakesStopTheBuildWithTheirPlace() throws {
     let s = try SiteFixture(plans: ["tee": SiteFixture.plan(title: "Tee")])
