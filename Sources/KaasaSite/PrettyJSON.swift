@@ -25,10 +25,27 @@ enum PrettyJSON {
   private static func write(_ value: Any, depth: Int, prefix: String, into out: inout String) {
     // Exact types first: a dynamic cast per value (`as? String`, `as? [String: Any]`…) cost more
     // than the writing.
+    // A failed cast is the dearest: `as? Bool` of a dictionary of strings, or `is NSNull` (which
+    // bridges it to Foundation first), were a twentieth of a build, so every type kaasa writes is
+    // looked for by identity.
     let type = ObjectIdentifier(Swift.type(of: value))
     if type == stringType { return quote(value as! String, into: &out) }
     if type == anyDictionary { return object(value as! [String: Any], depth, prefix, &out) }
+    if type == stringDictionary { return object(value as! [String: String], depth, prefix, &out) }
     if type == dictionaryArray { return array(value as! [[String: Any]], depth, prefix, &out) }
+    if type == stringDictionaryArray { return array(value as! [[String: String]], depth, prefix, &out) }
+    if type == boolType {
+      out += value as! Bool ? "true" : "false"
+      return
+    }
+    if type == intType {
+      out += String(value as! Int)
+      return
+    }
+    if type == nullType {
+      out += "null"
+      return
+    }
     switch value {
     case let b as Bool: out += b ? "true" : "false"
     case let n as Int: out += String(n)
@@ -39,7 +56,7 @@ enum PrettyJSON {
     }
   }
 
-  private static func object(_ object: [String: Any], _ depth: Int, _ prefix: String, _ out: inout String) {
+  private static func object<V>(_ object: [String: V], _ depth: Int, _ prefix: String, _ out: inout String) {
     out += "{"
     if object.isEmpty { out += "\n" + prefix }
     for (i, key) in object.keys.sorted().enumerated() {
@@ -106,3 +123,8 @@ enum PrettyJSON {
 private let stringType = ObjectIdentifier(String.self)
 private let anyDictionary = ObjectIdentifier([String: Any].self)
 private let dictionaryArray = ObjectIdentifier([[String: Any]].self)
+private let stringDictionary = ObjectIdentifier([String: String].self)
+private let stringDictionaryArray = ObjectIdentifier([[String: String]].self)
+private let boolType = ObjectIdentifier(Bool.self)
+private let intType = ObjectIdentifier(Int.self)
+private let nullType = ObjectIdentifier(NSNull.self)

@@ -28,7 +28,7 @@ import Testing
       "baseURL", "a", "b2",
     ]
     func value(_ depth: Int) -> Any {
-      switch next(depth < 3 ? 7 : 4) {
+      switch next(depth < 3 ? 9 : 4) {
       case 0: return strings[next(strings.count)]
       case 1: return next(2) == 0
       case 2: return next(100_000) - 50_000
@@ -36,6 +36,15 @@ import Testing
       case 4: return (0..<next(4)).map { _ in value(depth + 1) }
       case 5:
         return (0..<next(3)).map { _ in ["id": strings[next(strings.count)], "n": next(9)] as [String: Any] }
+      // Dictionaries of strings, as plans.json's villages and feedback are made.
+      case 6:
+        return (0..<next(3)).map { _ in
+          ["id": strings[next(strings.count)], "name": strings[next(strings.count)]]
+        }
+      case 7:
+        var object: [String: String] = [:]
+        for _ in 0..<next(5) { object[keys[next(keys.count)]] = strings[next(strings.count)] }
+        return object
       default:
         var object: [String: Any] = [:]
         for _ in 0..<next(5) { object[keys[next(keys.count)]] = value(depth + 1) }
