@@ -7,14 +7,22 @@ extension SiteRenderer {
   func rssFile(
     path: String, pagePath: String, title: String, description: String, plans: [Plan], model: SiteIndex
   ) -> OutputFile {
-    // Items are written only for the newest few of each feed, so only those are rendered.
+    // Items are written only for the newest few of each feed, so only those are rendered, and only
+    // those from the date of the last one written on are sorted: a site's feed has hundreds of
+    // thousands of items to choose from.
+    let limit = site.settings.feedLimit
+    let pieces = plans.map { model.pieces($0).items }
     var items: [(item: FeedPieces.Item, plan: Int)] = []
-    for (p, plan) in plans.enumerated() { items += model.pieces(plan).items.map { ($0, p) } }
+    if limit > 0, let earliest = pieces.flatMap({ $0.map(\.date) }).sorted(by: >).prefix(limit).last {
+      for (p, planItems) in pieces.enumerated() {
+        for item in planItems where item.date >= earliest { items.append((item, p)) }
+      }
+    }
     items.sort { $0.item.date != $1.item.date ? $0.item.date > $1.item.date : $0.item.guid < $1.item.guid }
     let channel = RSSChannel(
       title: title, link: urls.absolute(pagePath), description: description,
       language: site.settings.language.rawValue, selfURL: urls.absolute(path))
-    let chosen = items.prefix(site.settings.feedLimit).map { item, p in
+    let chosen = items.prefix(limit).map { item, p in
       let plan = plans[p]
       let entry = model.facts[plan.id]!.ordered[item.entry]
       return (pubDate: item.date, text: RSSWriter.itemText(rssItem(plan, entry, date: item.date)))

@@ -186,6 +186,42 @@ struct BuildTests {
     #expect(report.files.first { $0.path == "index.html" }?.text?.contains("Liigu põhisisu juurde") == true)
   }
 
+  /// A feed holds its newest items up to the site's limit; items of the same moment go by guid, so
+  /// which of them make the limit does not depend on the order plans were read in.
+  @Test func aFeedKeepsItsNewestItemsUpToTheLimitTiesByGuid() throws {
+    func plan(_ title: String) -> String {
+      """
+      ---
+      title: \(title)
+      summary: Kokkuvõte.
+      municipality: jogeva-vald
+      villages: [torma]
+      type: road-works
+      timeline:
+        - { date: 2026-11-01, stage: idea, title: Idee }
+        - { date: 2026-11-20, stage: consultation, title: Arutelu }
+        - { date: 2026-12-10, stage: decision, title: Otsus }
+      ---
+      Tekst.
+
+      """
+    }
+    let s = try SiteFixture(plans: ["c": plan("C"), "a": plan("A"), "b": plan("B")])
+    defer { s.remove() }
+    try s.write(
+      "content/site.yml",
+      "title: Test\nbaseURL: https://plaanid.example.ee/\nfeeds: { limit: 2 }\n")
+    let report = try s.render(now: "2026-11-26")
+    let feed = try #require(report.files.first { $0.path == "feed.xml" }?.text)
+    let guids = feed.split(separator: "\n").filter { $0.contains("<guid") }.map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
+    #expect(
+      guids == [
+        "<guid isPermaLink=\"false\">a/arutelu</guid>", "<guid isPermaLink=\"false\">b/arutelu</guid>",
+      ])
+  }
+
   /// Lists hold each plan's card and make the rest of its context only when a theme asks for it:
   /// a theme's list sees every field, and names further out (its page's, the translations) too.
   @Test func aThemesListShowsEveryFieldOfAPlanBesideItsCard() throws {
