@@ -65,9 +65,13 @@ public struct OutputFile: Sendable, Hashable {
 
 /// Absolute and root-relative addresses of the site's pages.
 public struct SiteURLs: Sendable {
-  public var baseURL: URL
+  public let baseURL: URL
   /// The path part of baseURL, always ending in `/` (e.g. `/` or `/plaanid/`).
-  public var basePath: String
+  public let basePath: String
+  /// `baseURL` as text, and in its `webcal://` form when it has a scheme: worked out once, as a
+  /// build writes tens of thousands of addresses.
+  private let absoluteBase: String
+  private let webcalBase: String?
 
   public init(baseURL: URL) {
     var s = baseURL.absoluteString
@@ -77,16 +81,20 @@ public struct SiteURLs: Sendable {
     if p.isEmpty { p = "/" }
     if !p.hasSuffix("/") { p += "/" }
     self.basePath = p
+    let absolute = self.baseURL.absoluteString
+    absoluteBase = absolute
+    webcalBase = absolute.range(of: "://").map { "webcal://" + absolute[$0.upperBound...] }
   }
 
   /// Root-relative link for use inside pages: `/plaanid/plans/x/`.
   public func link(_ path: String) -> String { basePath + path }
 
   /// Absolute URL for feeds, sitemap and canonical links.
-  public func absolute(_ path: String) -> String { baseURL.absoluteString + path }
+  public func absolute(_ path: String) -> String { absoluteBase + path }
 
   /// `webcal://` form of an absolute http(s) URL, which calendar apps open as a subscription.
   public func webcal(_ path: String) -> String {
+    if let webcalBase { return webcalBase + path }
     let abs = absolute(path)
     if let r = abs.range(of: "://") { return "webcal://" + abs[r.upperBound...] }
     return abs

@@ -68,3 +68,25 @@ import Testing
       PrettyJSON.text(value, prefix: "  ") == reference(value).replacingOccurrences(of: "\n", with: "\n  "))
   }
 }
+
+/// Subscription links and mail subjects are percent-encoded as Foundation encodes them with the
+/// letters and digits of any script and `-._~` allowed.
+@Suite struct PercentEncodingTests {
+  @Test func encodesAsFoundationDoes() {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    var state: UInt64 = 0x2545_F491_4F6C_DD1D
+    func next(_ bound: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int(state >> 33) % bound
+    }
+    let pieces = [
+      "webcal://", "plaanid.example.ee/", "a", "Z", "0", "9", "-", ".", "_", "~", " ", "%", "/", "?",
+      "&", "=", "+", ":", "#", "\u{7F}", "\t", "õ", "Ü", "ж", "😀", "€", "٣",
+    ]
+    for _ in 0..<2_000 {
+      let s = (0..<next(12)).map { _ in pieces[next(pieces.count)] }.joined()
+      #expect(percentEncode(s) == s.addingPercentEncoding(withAllowedCharacters: allowed), "\(s)")
+    }
+  }
+}
