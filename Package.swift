@@ -43,7 +43,7 @@ let package = Package(
       dependencies: ["CCmarkGFM", "KaasaCore"],
       linkerSettings: [.linkedLibrary("cmark-gfm-extensions"), .linkedLibrary("cmark-gfm")]
     ),
-    .target(name: "KaasaFeeds", dependencies: ["KaasaBytes"]),
+    .target(name: "KaasaFeeds", dependencies: ["KaasaBytes", "KaasaCore"]),
     .target(name: "KaasaTemplate"),
     .target(
       name: "KaasaSite",

@@ -1,4 +1,5 @@
 import Foundation
+import KaasaCore
 
 /// Date formats shared by the writers, done by hand so that they are thread-safe and never localized.
 enum DateText {
@@ -23,11 +24,40 @@ enum DateText {
 
   /// iCalendar DATE-TIME of the wall clock `offset` seconds ahead of UTC, e.g. `20261210T180000`.
   static func basicDateTime(_ date: Date, offset: Int = 0) -> String {
+    let seconds = date.timeIntervalSince1970 + TimeInterval(offset)
+    // Every event writes one or more: by arithmetic where it gives what the calendar gives (a
+    // `Calendar` per value cost more than the rest of the line).
+    if gregorianSeconds.contains(seconds), seconds == seconds.rounded(.down) {
+      let t = LocalDateTime(wallSeconds: Int(seconds))
+      return basicDate(year: t.date.year, month: t.date.month, day: t.date.day)
+        + "T" + pad(t.hour, 2) + pad(t.minute, 2) + pad(t.second, 2)
+    }
     let c = utc.dateComponents(
       [.year, .month, .day, .hour, .minute, .second], from: date.addingTimeInterval(TimeInterval(offset)))
     return basicDate(year: c.year!, month: c.month!, day: c.day!)
       + "T\(pad(c.hour!, 2))\(pad(c.minute!, 2))\(pad(c.second!, 2))"
   }
+
+  /// The day `days` after year-month-day, normalized as the calendar does (31 April is 1 May).
+  static func day(year: Int, month: Int, day: Int, adding days: Int = 0) -> (year: Int, month: Int, day: Int)
+  {
+    if gregorianYears.contains(year), (1...12).contains(month) {
+      let d = LocalDate(
+        daysSince1970: LocalDate(year: year, month: month, day: 1).daysSince1970 + day - 1 + days)
+      if gregorianYears.contains(d.year) { return (d.year, d.month, d.day) }
+    }
+    let date = utc.date(from: DateComponents(year: year, month: month, day: day + days))!
+    let c = utc.dateComponents([.year, .month, .day], from: date)
+    return (c.year!, c.month!, c.day!)
+  }
+
+  /// Where `utc` and arithmetic on the proleptic Gregorian calendar agree: from 1583 (the calendar
+  /// is Julian before 15 October 1582) to the end of 9999.
+  private static let gregorianYears = 1583...9999
+  private static let gregorianSeconds =
+    Double(
+      LocalDate(year: 1583, month: 1, day: 1).daysSince1970 * 86_400)..<Double(
+      LocalDate(year: 10_000, month: 1, day: 1).daysSince1970 * 86_400)
 
   /// iCalendar DATE-TIME in UTC, e.g. `20261210T160000Z`.
   static func utcDateTime(_ date: Date) -> String { basicDateTime(date) + "Z" }

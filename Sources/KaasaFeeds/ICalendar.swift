@@ -210,41 +210,47 @@ public enum ICalendarWriter {
   static func eventText(_ event: CalendarEvent, zone: TimeZone, rules: TimeZoneRules?, language: String)
     -> (text: String, times: Range<Int>)
   {
-    var lines: [String] = []
-    lines.append("BEGIN:VEVENT")
-    lines.append("UID:" + ICalendarText.escape(event.uid))
-    lines.append("DTSTAMP:" + DateText.utcDateTime(event.stamp))
-    if let modified = event.lastModified { lines.append("LAST-MODIFIED:" + DateText.utcDateTime(modified)) }
-    lines.append("SEQUENCE:\(max(0, event.sequence))")
-    let head = lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
-    lines = []
-    var times = ""
+    // Written line by line into one string: an array of lines, joined twice and added up, copied
+    // every event's text three times more.
+    var text = ""
+    text.reserveCapacity(1_024)
+    func line(_ content: String) {
+      text += ICalendarText.fold(content)
+      text += "\r\n"
+    }
+    line("BEGIN:VEVENT")
+    line("UID:" + ICalendarText.escape(event.uid))
+    line("DTSTAMP:" + DateText.utcDateTime(event.stamp))
+    if let modified = event.lastModified { line("LAST-MODIFIED:" + DateText.utcDateTime(modified)) }
+    line("SEQUENCE:\(max(0, event.sequence))")
+    let timesStart = text.utf8.count
+    var timesEnd = timesStart
     switch (event.start, event.end) {
     case (.date(let y, let m, let d), let end):
       let first = day(y, m, d)
       var last = day(y, m, d, adding: 1)
       if case .date(let y2, let m2, let d2) = end, day(y2, m2, d2) > first { last = day(y2, m2, d2) }
-      lines.append("DTSTART;VALUE=DATE:" + first)
-      lines.append("DTEND;VALUE=DATE:" + last)
+      line("DTSTART;VALUE=DATE:" + first)
+      line("DTEND;VALUE=DATE:" + last)
     case (.dateTime, _):
       let instants = instants(of: event)
-      times = timeLines(
+      text += timeLines(
         start: instants[0], end: instants.count > 1 ? instants[1] : nil, zone: zone, rules: rules)
+      timesEnd = text.utf8.count
     }
-    lines.append("SUMMARY\(language):" + ICalendarText.escape(event.summary))
-    if let text = event.description { lines.append("DESCRIPTION\(language):" + ICalendarText.escape(text)) }
-    if let text = event.location { lines.append("LOCATION\(language):" + ICalendarText.escape(text)) }
-    if let geo = event.geo, let text = geoText(geo) { lines.append("GEO:" + text) }
-    if let url = event.url { lines.append("URL:" + ICalendarText.stripControls(url)) }
+    line("SUMMARY\(language):" + ICalendarText.escape(event.summary))
+    if let value = event.description { line("DESCRIPTION\(language):" + ICalendarText.escape(value)) }
+    if let value = event.location { line("LOCATION\(language):" + ICalendarText.escape(value)) }
+    if let geo = event.geo, let value = geoText(geo) { line("GEO:" + value) }
+    if let url = event.url { line("URL:" + ICalendarText.stripControls(url)) }
     let categories = event.categories.filter { !$0.isEmpty }
     if !categories.isEmpty {
-      lines.append("CATEGORIES\(language):" + categories.map(ICalendarText.escape).joined(separator: ","))
+      line("CATEGORIES\(language):" + categories.map(ICalendarText.escape).joined(separator: ","))
     }
-    lines.append(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
-    if case .date = event.start { lines.append("TRANSP:TRANSPARENT") }
-    lines.append("END:VEVENT")
-    let text = head + times + lines.map { ICalendarText.fold($0) + "\r\n" }.joined()
-    return (text, head.utf8.count..<head.utf8.count + times.utf8.count)
+    line(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
+    if case .date = event.start { line("TRANSP:TRANSPARENT") }
+    line("END:VEVENT")
+    return (text, timesStart..<timesEnd)
   }
 
   /// The DTSTART and DTEND lines of a timed event, folded, with CRLF line ends.
@@ -294,12 +300,10 @@ public enum ICalendarWriter {
     return ";TZID=\(ICalendarText.parameter(zone.identifier)):" + DateText.basicDateTime(date, offset: offset)
   }
 
-  /// A DATE value, normalized through the calendar so that, say, 31 April cannot be written.
+  /// A DATE value, normalized as the calendar does so that, say, 31 April cannot be written.
   private static func day(_ year: Int, _ month: Int, _ day: Int, adding days: Int = 0) -> String {
-    let utc = DateText.utc
-    let date = utc.date(from: DateComponents(year: year, month: month, day: day + days))!
-    let c = utc.dateComponents([.year, .month, .day], from: date)
-    return DateText.basicDate(year: c.year!, month: c.month!, day: c.day!)
+    let d = DateText.day(year: year, month: month, day: day, adding: days)
+    return DateText.basicDate(year: d.year, month: d.month, day: d.day)
   }
 
   /// `lat;lon` with at most six decimals (about 0.1 m); nil for a point that is not on Earth.
