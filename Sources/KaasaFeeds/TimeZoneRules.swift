@@ -1,10 +1,11 @@
 import Foundation
+import KaasaCore
 import Synchronization
 
 /// A VTIMEZONE as yearly rules, derived from Foundation's zone data for the years a calendar uses.
-struct TimeZoneRules: Equatable, Sendable {
+struct TimeZoneRules: Hashable, Sendable {
   /// One STANDARD or DAYLIGHT component.
-  struct Observance: Equatable, Sendable {
+  struct Observance: Hashable, Sendable {
     var isDaylight: Bool
     var offsetFrom: Int
     var offsetTo: Int
@@ -13,7 +14,7 @@ struct TimeZoneRules: Equatable, Sendable {
   }
 
   /// "The `ordinal`th `weekday` of `month` at `secondsIntoDay` local time (before the change)".
-  struct YearlyRule: Equatable, Sendable {
+  struct YearlyRule: Hashable, Sendable {
     var month: Int
     /// 1 = Sunday, as Foundation numbers weekdays.
     var weekday: Int
@@ -37,8 +38,8 @@ struct TimeZoneRules: Equatable, Sendable {
     guard let first = dates.min(), let last = dates.max() else { return nil }
     var local = Calendar(identifier: .gregorian)
     local.timeZone = zone
-    let firstYear = local.component(.year, from: first) - 1
-    let lastYear = local.component(.year, from: last) + 1
+    let firstYear = year(of: first, in: local) - 1
+    let lastYear = year(of: last, in: local) + 1
     // Every calendar of a site covers much the same years: walking the zone's transitions again for
     // each of them was most of the time of a plan's calendar.
     let key = Derived.Key(zone: zone.identifier, firstYear: firstYear, lastYear: lastYear)
@@ -46,6 +47,13 @@ struct TimeZoneRules: Equatable, Sendable {
     let rules = derive(for: zone, calendar: local, firstYear: firstYear, lastYear: lastYear)
     derived.withLock { $0[key] = Derived(rules: rules) }
     return rules
+  }
+
+  /// The year of `date` in the calendar's zone: by arithmetic from 1583 on, where it is what the
+  /// calendar gives (asking the calendar was a tenth of the time of a plan's calendar).
+  private static func year(of date: Date, in calendar: Calendar) -> Int {
+    let year = LocalDateTime(date, in: calendar.timeZone).date.year
+    return (1583...9999).contains(year) ? year : calendar.component(.year, from: date)
   }
 
   private struct Derived: Sendable {
@@ -106,8 +114,24 @@ struct TimeZoneRules: Equatable, Sendable {
   }
 
   /// The VTIMEZONE component, unfolded. Rules start in 1970, the customary epoch, with DTSTART on the
-  /// rule's first onset as RFC 5545 requires.
+  /// rule's first onset as RFC 5545 requires. Written once for each rules and zone name: every
+  /// plan's calendar has one.
   func lines(tzid: String) -> [String] {
+    let key = Written(rules: self, tzid: tzid)
+    if let known = Self.written.withLock({ $0[key] }) { return known }
+    let lines = writeLines(tzid: tzid)
+    Self.written.withLock { $0[key] = lines }
+    return lines
+  }
+
+  private struct Written: Hashable {
+    let rules: TimeZoneRules
+    let tzid: String
+  }
+
+  private static let written = Mutex<[Written: [String]]>([:])
+
+  private func writeLines(tzid: String) -> [String] {
     var lines = ["BEGIN:VTIMEZONE", "TZID:\(ICalendarText.escape(tzid))"]
     for observance in observances {
       let kind = observance.isDaylight ? "DAYLIGHT" : "STANDARD"
