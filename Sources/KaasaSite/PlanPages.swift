@@ -88,16 +88,20 @@ extension SiteRenderer {
   }
 
   func entryContext(_ e: TimelineEntry, start: Date) -> [String: Any] {
-    var c = KaasaSite.context([
-      "key": e.key,
-      "anchor": "e-\(e.key)",
-      "title": e.title,
-      "date": dateText(e.date),
-      "iso": isoDate(e.date),
-      "past": start <= now,
-      "upcoming": start > now,
-      "place": e.location,
-    ])
+    // Made directly, without `context`'s pass over the values (a cast of each): every page has a
+    // timeline. Empty texts are left out as `context` leaves them out.
+    var c = [String: Any](minimumCapacity: 12)
+    func put(_ key: String, _ text: String?) {
+      if let text, !text.isEmpty { c[key] = text }
+    }
+    put("key", e.key)
+    put("anchor", "e-\(e.key)")
+    put("title", e.title)
+    put("date", dateText(e.date))
+    put("iso", isoDate(e.date))
+    c["past"] = start <= now
+    c["upcoming"] = start > now
+    put("place", e.location)
     if let end = e.end { c["end"] = endText(end, start: e.date) }
     if let s = e.stage { c["stage"] = t["stage_\(s.rawValue)"] }
     if let k = e.kind { c["kind"] = t["kind_\(k.rawValue)"] }
