@@ -179,12 +179,16 @@ public struct Translations: Sendable {
   /// The flat text entries, for templates (`{{t.key}}`); made once, as every page needs them.
   public let templateStrings: [String: String]
 
+  /// How `day` writes each form, worked out once: pages write dates by the thousand.
+  private let days: [DayWriting]
+
   public init(language: SiteLanguage, table: [String: TranslationValue]) {
     self.language = language
     self.table = table
     var strings: [String: String] = [:]
     for (k, v) in table { if case .text(let s) = v { strings[k] = s } }
     self.templateStrings = strings
+    days = DateForm.allCases.map { Self.dayWriting($0, table: table) }
   }
 
   public subscript(_ key: String) -> String {
@@ -220,7 +224,7 @@ public struct Translations: Sendable {
   }
 
   /// Month-name forms: the plain date, "on" a date, "until" a date (Estonian and Russian inflect them).
-  public enum DateForm: String, Sendable {
+  public enum DateForm: String, Sendable, CaseIterable {
     case plain = "months"
     case on = "months_on"
     case until = "months_until"
@@ -228,18 +232,69 @@ public struct Translations: Sendable {
 
   /// A day as the language writes it: "31. detsember 2026", "31 December 2026", "31 декабря 2026 г.".
   public func day(_ d: LocalDate, form: DateForm = .plain) -> String {
-    var months = list(form.rawValue)
-    if months.count != 12 { months = list("months") }
-    let month = months.count == 12 ? months[d.month - 1] : String(d.month)
-    // Every list item has a date or two: no dictionary of values per date.
-    return fill(self["date_pattern"]) {
-      switch $0 {
-      case "day": String(d.day)
-      case "month": month
-      case "year": String(d.year)
-      default: nil
+    let writing = days[DateForm.allCases.firstIndex(of: form)!]
+    var out = ""
+    for piece in writing.pattern {
+      switch piece {
+      case .text(let text): out += text
+      case .day: out += String(d.day)
+      case .month: out += writing.months.count == 12 ? writing.months[d.month - 1] : String(d.month)
+      case .year: out += String(d.year)
       }
     }
+    return out
+  }
+
+  /// A form's month names (12, or none: then months are numbers) and the date pattern in pieces,
+  /// read as `fill` reads it: a name other than day, month and year stays as it is written.
+  private struct DayWriting: Sendable {
+    enum Piece: Sendable {
+      case text(String)
+      case day, month, year
+    }
+    let months: [String]
+    let pattern: [Piece]
+  }
+
+  private static func dayWriting(_ form: DateForm, table: [String: TranslationValue]) -> DayWriting {
+    func list(_ key: String) -> [String] {
+      if case .list(let l)? = table[key] { return l }
+      return []
+    }
+    var months = list(form.rawValue)
+    if months.count != 12 { months = list("months") }
+    var pattern: [DayWriting.Piece] = []
+    var text = ""
+    func flush() {
+      if !text.isEmpty { pattern.append(.text(text)) }
+      text = ""
+    }
+    // As `fill` reads a pattern.
+    var rest: Substring
+    if case .text(let p)? = table["date_pattern"] { rest = Substring(p) } else { rest = "date_pattern" }
+    while let open = rest.firstIndex(of: "{") {
+      text += rest[..<open]
+      guard let close = rest[open...].firstIndex(of: "}") else {
+        rest = rest[open...]
+        break
+      }
+      switch rest[rest.index(after: open)..<close] {
+      case "day":
+        flush()
+        pattern.append(.day)
+      case "month":
+        flush()
+        pattern.append(.month)
+      case "year":
+        flush()
+        pattern.append(.year)
+      default: text += rest[open...close]
+      }
+      rest = rest[rest.index(after: close)...]
+    }
+    text += rest
+    flush()
+    return DayWriting(months: months.count == 12 ? months : [], pattern: pattern)
   }
 
   /// "18:00"

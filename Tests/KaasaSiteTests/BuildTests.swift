@@ -399,3 +399,37 @@ struct SiteFixture {
     #expect(after.updated == LocalDate(year: 2026, month: 12, day: 10))
   }
 }
+
+/// Dates in words follow the theme's pattern: known names filled in, anything else as written.
+@Suite struct DateWordsTests {
+  let months = [
+    "jaanuar", "veebruar", "märts", "aprill", "mai", "juuni", "juuli", "august", "september", "oktoober",
+    "november", "detsember",
+  ]
+
+  func day(_ table: [String: TranslationValue], form: Translations.DateForm = .plain) -> String {
+    Translations(language: .et, table: table).day(LocalDate(year: 2026, month: 12, day: 31), form: form)
+  }
+
+  @Test func patternsAreFilledAsWritten() {
+    #expect(
+      day(["date_pattern": .text("{day}. {month} {year}"), "months": .list(months)]) == "31. detsember 2026")
+    #expect(
+      day(["date_pattern": .text("{year}-{month}-{day} {x} {"), "months": .list(months)])
+        == "2026-detsember-31 {x} {")
+    #expect(day(["date_pattern": .text("{day}.{month}.{year}")]) == "31.12.2026")
+    #expect(day(["months": .list(months)]) == "date_pattern")
+    #expect(day(["date_pattern": .text("kuupäev")]) == "kuupäev")
+  }
+
+  @Test func formsFallBackToThePlainMonths() {
+    var table: [String: TranslationValue] = [
+      "date_pattern": .text("{day}. {month}"), "months": .list(months),
+      "months_until": .list(months.map { $0 + "ni" }), "months_on": .list(["liiga", "lühike"]),
+    ]
+    #expect(day(table, form: .until) == "31. detsemberni")
+    #expect(day(table, form: .on) == "31. detsember")
+    table["months"] = .list(["liiga", "lühike"])
+    #expect(day(table, form: .plain) == "31. 12")
+  }
+}
