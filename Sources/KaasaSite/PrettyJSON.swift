@@ -29,17 +29,21 @@ enum PrettyJSON {
     // bridges it to Foundation first), were a twentieth of a build, so every type kaasa writes is
     // looked for by identity.
     let type = ObjectIdentifier(Swift.type(of: value))
-    if type == stringType { return quote(value as! String, into: &out) }
-    if type == anyDictionary { return object(value as! [String: Any], depth, prefix, &out) }
-    if type == stringDictionary { return object(value as! [String: String], depth, prefix, &out) }
-    if type == dictionaryArray { return array(value as! [[String: Any]], depth, prefix, &out) }
-    if type == stringDictionaryArray { return array(value as! [[String: String]], depth, prefix, &out) }
+    if type == stringType { return quote(exactly(value, as: String.self), into: &out) }
+    if type == anyDictionary { return object(exactly(value, as: [String: Any].self), depth, prefix, &out) }
+    if type == stringDictionary {
+      return object(exactly(value, as: [String: String].self), depth, prefix, &out)
+    }
+    if type == dictionaryArray { return array(exactly(value, as: [[String: Any]].self), depth, prefix, &out) }
+    if type == stringDictionaryArray {
+      return array(exactly(value, as: [[String: String]].self), depth, prefix, &out)
+    }
     if type == boolType {
-      out += value as! Bool ? "true" : "false"
+      out += exactly(value, as: Bool.self) ? "true" : "false"
       return
     }
     if type == intType {
-      out += String(value as! Int)
+      out += String(exactly(value, as: Int.self))
       return
     }
     if type == nullType {
@@ -118,6 +122,16 @@ enum PrettyJSON {
     out.unicodeScalars.append(contentsOf: scalars[run..<scalars.endIndex])
     out += "\""
   }
+}
+
+/// `value` as `T`, which its type has been seen to be, without the runtime's cast (see
+/// `TemplateLibrary`).
+@inline(__always)
+private func exactly<T>(_ value: Any, as _: T.Type) -> T {
+  // A value boxed twice (an `Any` made from a generic value that was an `Any`) opens to `Any`:
+  // the runtime's cast unboxes it.
+  func open<V>(_ v: V) -> T { V.self == T.self ? unsafeBitCast(v, to: T.self) : v as! T }
+  return _openExistential(value, do: open)
 }
 
 private let stringType = ObjectIdentifier(String.self)

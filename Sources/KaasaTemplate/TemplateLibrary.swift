@@ -77,6 +77,16 @@ private let stringType = ObjectIdentifier(String.self)
 private let boolType = ObjectIdentifier(Bool.self)
 private let intType = ObjectIdentifier(Int.self)
 
+/// `value` as `T`, which its type has been seen to be: the runtime's cast (`as!`), even of a value
+/// of exactly that type, cost ten times the rest of a look-up.
+@inline(__always)
+private func exactly<T>(_ value: Any, as _: T.Type) -> T {
+  // A value boxed twice (an `Any` made from a generic value that was an `Any`) opens to `Any`:
+  // the runtime's cast unboxes it.
+  func open<V>(_ v: V) -> T { V.self == T.self ? unsafeBitCast(v, to: T.self) : v as! T }
+  return _openExistential(value, do: open)
+}
+
 private struct Renderer {
   let library: TemplateLibrary
   var stack: [Any]
@@ -163,15 +173,17 @@ private struct Renderer {
     guard let value else { return }
     let type = ObjectIdentifier(Swift.type(of: value))
     if type == dictionaryArray {
-      for element in value as! [[String: Any]] { renderPushing(element, body, indentation, blocks) }
+      for element in exactly(value, as: [[String: Any]].self) {
+        renderPushing(element, body, indentation, blocks)
+      }
     } else if type == boolType {
-      if value as! Bool { render(body, indentation: indentation, blocks: blocks) }
+      if exactly(value, as: Bool.self) { render(body, indentation: indentation, blocks: blocks) }
     } else if type == stringType || type == anyDictionary || type == stringDictionary || type == intType {
       renderPushing(value, body, indentation, blocks)
     } else if type == anyArray {
-      for element in value as! [Any] { renderPushing(element, body, indentation, blocks) }
+      for element in exactly(value, as: [Any].self) { renderPushing(element, body, indentation, blocks) }
     } else if type == stringArray {
-      for element in value as! [String] { renderPushing(element, body, indentation, blocks) }
+      for element in exactly(value, as: [String].self) { renderPushing(element, body, indentation, blocks) }
     } else if let list = value as? any TemplateSequence {
       for element in list.templateElements { renderPushing(element, body, indentation, blocks) }
     } else {
@@ -195,11 +207,13 @@ private struct Renderer {
     guard let value else { return render(body, indentation: indentation, blocks: blocks) }
     let type = ObjectIdentifier(Swift.type(of: value))
     if type == boolType {
-      if !(value as! Bool) { render(body, indentation: indentation, blocks: blocks) }
+      if !exactly(value, as: Bool.self) { render(body, indentation: indentation, blocks: blocks) }
     } else if type == stringType || type == anyDictionary || type == stringDictionary || type == intType {
       return
     } else if type == dictionaryArray {
-      if (value as! [[String: Any]]).isEmpty { renderPushing(value, body, indentation, blocks) }
+      if (exactly(value, as: [[String: Any]].self)).isEmpty {
+        renderPushing(value, body, indentation, blocks)
+      }
     } else if let list = value as? any TemplateSequence, list.templateElements.isEmpty {
       renderPushing(value, body, indentation, blocks)
     }
@@ -228,8 +242,8 @@ private struct Renderer {
 
   private func child(_ name: String, of object: Any) -> Any? {
     let type = ObjectIdentifier(Swift.type(of: object))
-    if type == anyDictionary { return (object as! [String: Any])[name] }
-    if type == stringDictionary { return (object as! [String: String])[name] }
+    if type == anyDictionary { return exactly(object, as: [String: Any].self)[name] }
+    if type == stringDictionary { return exactly(object, as: [String: String].self)[name] }
     if type == stringType || type == boolType || type == intType || type == dictionaryArray { return nil }
     return (object as? any TemplateParent)?.templateChild(named: name)
   }
@@ -237,15 +251,15 @@ private struct Renderer {
   private mutating func write(_ value: Any, escaped: Bool) {
     let type = ObjectIdentifier(Swift.type(of: value))
     if type == stringType {
-      let s = value as! String
+      let s = exactly(value, as: String.self)
       if escaped { escape(s) } else { out.append(contentsOf: s.utf8) }
       return
     }
     let text: String
     if type == boolType {
-      text = (value as! Bool) ? "true" : "false"
+      text = exactly(value, as: Bool.self) ? "true" : "false"
     } else if type == intType {
-      text = String(value as! Int)
+      text = String(exactly(value, as: Int.self))
     } else {
       text = String(describing: value)
     }
