@@ -250,7 +250,10 @@ public enum ICalendarWriter {
     line(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
     if case .date = event.start { line("TRANSP:TRANSPARENT") }
     line("END:VEVENT")
-    return (text, timesStart..<timesEnd)
+    // Kept until every calendar holding the event is written (hundreds of thousands for a large
+    // site): a copy of its exact size, not the string grown for writing.
+    let exact = text.withUTF8 { String(decoding: $0, as: UTF8.self) }
+    return (exact, timesStart..<timesEnd)
   }
 
   /// The DTSTART and DTEND lines of a timed event, folded, with CRLF line ends.
