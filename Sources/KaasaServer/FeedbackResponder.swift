@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KaasaCore
+import KaasaSite
 import Logging
 
 /// Answers `POST /feedback`, its CORS preflight, and `GET /health`. Nothing here ever reads feedback back.
@@ -133,8 +134,8 @@ struct FeedbackResponder: HTTPResponder {
     case .html:
       let location =
         catalog.site.baseURL.absoluteString + "thanks/?ref="
-        + Text.queryValue(reference.description)
-        + "&plan=" + Text.queryValue(plan.id)
+        + SiteURLs.queryValue(reference.description)
+        + "&plan=" + SiteURLs.queryValue(plan.id)
       return Response(
         status: .seeOther,
         headers: [.location: location, .contentType: "text/html; charset=utf-8"],

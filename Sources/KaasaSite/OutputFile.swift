@@ -100,6 +100,25 @@ public struct SiteURLs: Sendable {
     return abs
   }
 
+  /// Percent-encodes everything but ASCII letters, digits and `-._~` (each byte of UTF-8 outside
+  /// them), for a query value.
+  public static func queryValue(_ text: String) -> String {
+    let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count * 3)
+    for b in text.utf8 {
+      switch b {
+      case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+        UInt8(ascii: "~"):
+        out.append(b)
+      default:
+        out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0x0F)]]
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
   public static func plan(_ id: String) -> String { "plans/\(id)/" }
   public static func municipality(_ id: String) -> String { "\(id)/" }
   public static func village(_ m: String, _ v: String) -> String { "\(m)/\(v)/" }

@@ -214,20 +214,7 @@ func percentEncode(_ s: String) -> String {
   guard s.utf8.allSatisfy({ $0 < 0x80 }) else {
     return s.addingPercentEncoding(withAllowedCharacters: percentAllowed) ?? s
   }
-  let hex = Array("0123456789ABCDEF".utf8)
-  var out: [UInt8] = []
-  out.reserveCapacity(s.utf8.count + 16)
-  for byte in s.utf8 {
-    switch byte {
-    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-      UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-      UInt8(ascii: "~"):
-      out.append(byte)
-    default:
-      out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-    }
-  }
-  return String(decoding: out, as: UTF8.self)
+  return SiteURLs.queryValue(s)
 }
 
 /// Letters and digits of any script, and `-._~`: what `percentEncode` leaves as it is.

@@ -189,23 +189,12 @@ struct BuildTests {
   /// A feed holds its newest items up to the site's limit; items of the same moment go by guid, so
   /// which of them make the limit does not depend on the order plans were read in.
   @Test func aFeedKeepsItsNewestItemsUpToTheLimitTiesByGuid() throws {
-    func plan(_ title: String) -> String {
-      """
-      ---
-      title: \(title)
-      summary: Kokkuvõte.
-      municipality: jogeva-vald
-      villages: [torma]
-      type: road-works
-      timeline:
+    let timeline = """
         - { date: 2026-11-01, stage: idea, title: Idee }
         - { date: 2026-11-20, stage: consultation, title: Arutelu }
         - { date: 2026-12-10, stage: decision, title: Otsus }
-      ---
-      Tekst.
-
       """
-    }
+    func plan(_ title: String) -> String { SiteFixture.plan(title: title, timeline: timeline) }
     let s = try SiteFixture(plans: ["c": plan("C"), "a": plan("A"), "b": plan("B")])
     defer { s.remove() }
     try s.write(
@@ -307,7 +296,12 @@ struct BuildTests {
 struct SiteFixture {
   let root = temporaryFolder()
 
-  static func plan(title: String, extra: String = "") -> String {
+  static let timeline = """
+      - { date: 2026-11-20, stage: idea, title: Idee }
+      - { date: 2026-12-10T18:00, stage: consultation, title: Arutelu, kind: meeting }
+    """
+
+  static func plan(title: String, extra: String = "", timeline: String = timeline) -> String {
     """
     ---
     title: \(title)
@@ -316,8 +310,7 @@ struct SiteFixture {
     villages: [torma]
     type: road-works
     \(extra)timeline:
-      - { date: 2026-11-20, stage: idea, title: Idee }
-      - { date: 2026-12-10T18:00, stage: consultation, title: Arutelu, kind: meeting }
+    \(timeline)
     ---
     Tekst.
 
