@@ -3,9 +3,11 @@ import Foundation
 #if canImport(Glibc)
   import Glibc
   private let systemRead = Glibc.read
+  private let systemClose = Glibc.close
 #elseif canImport(Darwin)
   import Darwin
   private let systemRead = Darwin.read
+  private let systemClose = Darwin.close
 #endif
 
 /// The files of a site's cache folder (`SITE/.kaasa-cache`).
@@ -81,6 +83,56 @@ public enum FileBytes {
       count = offset
     }
     return complete ? bytes : nil
+  }
+
+  /// A file compared with bytes given piece after piece, read a megabyte at most at a time: the
+  /// calendar of a large site is hundreds of megabytes, and it was read whole to be compared.
+  public struct Comparison {
+    private let descriptor: Int32
+    private var buffer: [UInt8]
+
+    /// Opens the file at `path`, expected to hold `size` bytes; nil when it cannot be read.
+    public init?(path: String, size: Int) {
+      descriptor = open(path, O_RDONLY | O_CLOEXEC)
+      guard descriptor >= 0 else { return nil }
+      buffer = [UInt8](repeating: 0, count: max(1, min(size, 1 << 20)))
+    }
+
+    public func close() { _ = systemClose(descriptor) }
+
+    /// Whether the file's next bytes are `bytes`.
+    public mutating func next(matches bytes: UnsafeRawBufferPointer) -> Bool {
+      var offset = 0
+      while offset < bytes.count {
+        let want = min(buffer.count, bytes.count - offset)
+        let descriptor = descriptor
+        let equal = buffer.withUnsafeMutableBytes { chunk in
+          guard Self.read(descriptor, into: chunk.baseAddress!, count: want) == want else { return false }
+          return memcmp(chunk.baseAddress!, bytes.baseAddress! + offset, want) == 0
+        }
+        guard equal else { return false }
+        offset += want
+      }
+      return true
+    }
+
+    /// Whether the file has nothing after the bytes compared.
+    public mutating func atEnd() -> Bool {
+      let descriptor = descriptor
+      return buffer.withUnsafeMutableBytes { Self.read(descriptor, into: $0.baseAddress!, count: 1) == 0 }
+    }
+
+    /// Reads `count` bytes unless the file ends first; the number read, or -1 on an error.
+    private static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
+      var done = 0
+      while done < count {
+        let n = systemRead(descriptor, buffer + done, count - done)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return n < 0 ? -1 : done }
+        done += n
+      }
+      return done
+    }
   }
 }
 

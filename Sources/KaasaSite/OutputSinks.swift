@@ -1,4 +1,5 @@
 import Foundation
+import KaasaBytes
 import Synchronization
 
 #if canImport(Glibc)
@@ -363,27 +364,22 @@ final class OutputUpdater: OutputSink {
   static func same(_ parts: [String], at path: String) -> BuildCache.Stamp? {
     let size = parts.reduce(0) { $0 + $1.utf8.count }
     guard let stamp = BuildCache.stamp(of: path), stamp.size == Int64(size),
-      let current = FileManager.default.contents(atPath: path), current.count == size
+      var file = FileBytes.Comparison(path: path, size: size)
     else { return nil }
-    let equal = current.withUnsafeBytes { (file: UnsafeRawBufferPointer) -> Bool in
-      var offset = 0
-      for var part in parts {
-        let matches = part.withUTF8 { utf8 in
-          utf8.isEmpty || memcmp(file.baseAddress! + offset, utf8.baseAddress!, utf8.count) == 0
-        }
-        guard matches else { return false }
-        offset += part.utf8.count
-      }
-      return true
+    defer { file.close() }
+    for var part in parts {
+      guard part.withUTF8({ file.next(matches: UnsafeRawBufferPointer($0)) }) else { return nil }
     }
-    return equal ? stamp : nil
+    return file.atEnd() ? stamp : nil
   }
 
   /// The stamp of the file at `path` when it holds exactly `data`.
   static func same(_ data: Data, at path: String) -> BuildCache.Stamp? {
     guard let stamp = BuildCache.stamp(of: path), stamp.size == Int64(data.count),
-      let current = FileManager.default.contents(atPath: path), current == data
+      var file = FileBytes.Comparison(path: path, size: data.count)
     else { return nil }
+    defer { file.close() }
+    guard data.withUnsafeBytes({ file.next(matches: $0) }), file.atEnd() else { return nil }
     return stamp
   }
 

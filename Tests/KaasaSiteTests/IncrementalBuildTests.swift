@@ -669,6 +669,34 @@ struct OutputUpdaterTests {
     }
   }
 
+  /// A file is kept when it holds exactly what was rendered, compared a megabyte at a time: a
+  /// difference anywhere, in the length too, has it written again.
+  @Test func aFileIsKeptOnlyWhenItHoldsExactlyWhatWasRendered() throws {
+    let root = temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    let path = root.appendingPathComponent("calendar.ics").path
+    // Parts of several sizes, together longer than the megabyte read at a time.
+    let parts = (0..<40).map { n in String(repeating: "BEGIN:VEVENT \(n)\r\n", count: 2_000 + 97 * n) }
+    let whole = Data(parts.joined().utf8)
+    #expect(whole.count > 2 << 20)
+    try whole.write(to: URL(fileURLWithPath: path))
+    #expect(OutputUpdater.same(parts, at: path) != nil)
+    #expect(OutputUpdater.same(whole, at: path) != nil)
+    for position in [0, 1 << 20 - 1, 1 << 20, whole.count / 2, whole.count - 1] {
+      var changed = whole
+      changed[position] ^= 0x01
+      try changed.write(to: URL(fileURLWithPath: path))
+      #expect(OutputUpdater.same(parts, at: path) == nil, "a byte changed at \(position)")
+      #expect(OutputUpdater.same(whole, at: path) == nil, "a byte changed at \(position)")
+    }
+    try whole.dropLast().write(to: URL(fileURLWithPath: path))
+    #expect(OutputUpdater.same(parts, at: path) == nil)
+    try (whole + Data("x".utf8)).write(to: URL(fileURLWithPath: path))
+    #expect(OutputUpdater.same(whole, at: path) == nil)
+    #expect(OutputUpdater.same([], at: root.appendingPathComponent("none").path) == nil)
+  }
+
   @Test func aFailedUpdateLeavesTheOutputAsItWas() throws {
     let root = temporaryFolder()
     defer { try? FileManager.default.removeItem(at: root) }
