@@ -9,14 +9,11 @@ import Synchronization
 ///
 /// The rule of the build cache still holds: before a build replaces files, the cache on disk that
 /// describes the old ones is removed at once; only `flush()` writes the new one.
-///
-/// It also keeps what has no place on disk: each plan's context in lists, by the plan's key.
 public final class BuildMemory: Sendable {
   private struct State {
     var parse: ParseCache?
     var build: BuildCache?
     var lists: ListsCache?
-    var listed: [String: SiteRenderer.KeyedListing] = [:]
     var unsavedParse: (cache: ParseCache, file: URL)?
     var unsavedBuild: (cache: BuildCache, file: URL)?
     var unsavedLists: (lists: ListsCache, file: URL)?
@@ -28,13 +25,6 @@ public final class BuildMemory: Sendable {
   var parse: ParseCache? { state.withLock { $0.parse } }
   var build: BuildCache? { state.withLock { $0.build } }
   var lists: ListsCache? { state.withLock { $0.lists } }
-  var listed: [String: SiteRenderer.KeyedListing] { state.withLock { $0.listed } }
-
-  /// The plans' contexts in lists of the last build that rendered them.
-  func keep(listed: [String: SiteRenderer.KeyedListing]) {
-    guard !listed.isEmpty else { return }
-    state.withLock { $0.listed = listed }
-  }
 
   /// What the last load parsed; written to `file` by the next flush when `save` is set.
   func keep(_ parsed: ParseCache, save file: URL?) {

@@ -149,8 +149,7 @@ public struct Builder: Sendable {
       }
       incremental = SiteRenderer.Incremental(
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
-        previousLists: previous == nil ? nil : previousLists, output: output.standardizedFileURL,
-        listed: clean ? [:] : memory?.listed ?? [:])
+        previousLists: previous == nil ? nil : previousLists, output: output.standardizedFileURL)
     }
     phase("cache read")
     // Files go to disk as they are rendered, so the site is never held in memory whole: with a
@@ -187,7 +186,6 @@ public struct Builder: Sendable {
       report.phases = phases
       return report
     }
-    memory?.keep(listed: rendered.listed)
     if let cacheFile, var cache = rendered.cache {
       // When every plan and list was reused, the cache on disk still describes the output.
       let previous = incremental?.previous

@@ -65,16 +65,6 @@ public struct SiteRenderer: Sendable {
     /// The lists `previous` names, read only if this build needs them.
     var previousLists: PendingLists?
     var output: URL
-    /// Each plan's context in lists as the previous build of this process made it, by plan id with
-    /// the plan's key (`kaasa serve` keeps them; the build cache on disk does not).
-    var listed: [String: KeyedListing] = [:]
-  }
-
-  /// A plan's context in lists and the plan key it was made under: the key covers everything the
-  /// context is made from, as it does for the plan's card.
-  struct KeyedListing: Sendable {
-    let key: String
-    let listed: ListedPlan
   }
 
   /// The files, and when rendering incrementally, what the next build may reuse (without stamps).
@@ -83,8 +73,6 @@ public struct SiteRenderer: Sendable {
     var cache: BuildCache?
     /// Lists to keep beside `cache`, when they changed (the cache names them).
     var lists: ListsCache?
-    /// With `incremental`: every plan's context in lists, for the next build of the same process.
-    var listed: [String: KeyedListing] = [:]
     var reusedPlans = 0
     var reusedAreas = 0
   }
@@ -133,12 +121,7 @@ public struct SiteRenderer: Sendable {
     let parts = try parallelMap(plans.indices) { i -> PlanOutput in
       let plan = plans[i]
       if let record = lookups[i].hit {
-        var output = PlanOutput(
-          files: try record.files.map {
-            try sink.accept(OutputFile(reusing: $0))
-          })
-        if let kept = incremental?.listed[plan.id], kept.key == record.key { output.listed = kept.listed }
-        return output
+        return PlanOutput(files: try record.files.map { try sink.accept(OutputFile(reusing: $0)) })
       }
       let (value, listed) = try listing(plan)
       return PlanOutput(files: [], listing: value, listed: listed)
@@ -259,35 +242,22 @@ public struct SiteRenderer: Sendable {
 
     var cache = BuildCache(
       output: incremental.output.standardizedFileURL.path, buildKey: incremental.buildKey)
-    // The records and listings of plans reused whole are those of the previous build: a rebuild
-    // after one edit starts from them and puts in what changed.
-    let reusesRecords = previous != nil
+    // The records of plans reused whole are those of the previous build: a rebuild after one edit
+    // starts from them and puts in what changed.
     cache.plans = previous?.plans ?? [:]
-    var listed = reusesRecords ? incremental.listed : [:]
-    if !reusesRecords { listed.reserveCapacity(plans.count) }
     var lists: ListsCache?
     var records: [String: ListsCache.Record] = [:]
     if listsChanged { records.reserveCapacity(plans.count) }
     var keyed = 0
-    var withListed = 0
     for (i, plan) in plans.enumerated() {
       guard let key = lookups[i].key else {
         cache.plans[plan.id] = nil
-        listed[plan.id] = nil
         continue
       }
       keyed += 1
       let listing = lookups[i].listing ?? ""
       if listsChanged, !listing.isEmpty, let value = perPlan[i].listing {
         records[plan.id] = ListsCache.Record(listing: listing, value: value)
-      }
-      if let made = perPlan[i].listed {
-        withListed += 1
-        if listed[plan.id]?.key != key || lookups[i].hit == nil {
-          listed[plan.id] = KeyedListing(key: key, listed: made)
-        }
-      } else {
-        listed[plan.id] = nil
       }
       if let hit = lookups[i].hit, hit.listing == listing, cache.plans[plan.id]?.key == key { continue }
       cache.plans[plan.id] = BuildCache.PlanRecord(
@@ -297,10 +267,6 @@ public struct SiteRenderer: Sendable {
     if cache.plans.count != keyed {
       let ids = Set(plans.indices.compactMap { lookups[$0].key == nil ? nil : plans[$0].id })
       cache.plans = cache.plans.filter { ids.contains($0.key) }
-    }
-    if listed.count != withListed {
-      let ids = Set(plans.indices.compactMap { perPlan[$0].listed == nil ? nil : plans[$0].id })
-      listed = listed.filter { ids.contains($0.key) }
     }
     if listsChanged {
       lists = ListsCache(records: records)
@@ -314,7 +280,7 @@ public struct SiteRenderer: Sendable {
     }
     letGo?((base, model, lookups, parts, perPlan, kept, aggregates, jobs))
     return Rendered(
-      files: files, cache: cache, lists: lists, listed: listed, reusedPlans: lookups.count { $0.hit != nil },
+      files: files, cache: cache, lists: lists, reusedPlans: lookups.count { $0.hit != nil },
       reusedAreas: aggregates.count(where: \.reused))
   }
 
