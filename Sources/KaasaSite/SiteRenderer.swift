@@ -98,7 +98,7 @@ public struct SiteRenderer: Sendable {
       return (key, listing, record)
     }
     // cmark parses behind one lock, so one thread renders the bodies while the other cores make
-    // each plan's feed pieces, card and plans.json entry, then the pages. It keeps only a few hundred
+    // each plan's feed pieces and plans.json entry, then the cards and pages. It keeps only a few hundred
     // bodies ahead of the pages: all of them at once were a sixth of a build's peak memory. A plan
     // loaded without its body has it read here, just before it is rendered.
     let fresh = plans.indices.filter { lookups[$0].hit == nil }
@@ -117,14 +117,16 @@ public struct SiteRenderer: Sendable {
         card: card, pieces: feedPieces(plan, facts: facts), json: planJSON(plan, model: base))
       return (value, ListedPlan(card: card, plan: plan, facts: facts, summaries: summaries))
     }
-    // A plan reused whole gets what lists show of it only if a list is rendered again (below).
+    // A plan reused whole gets what lists show of it only if a list is rendered again (below); a
+    // plan rendered again gets its feed pieces and plans.json entry here, its card with its page.
     let parts = try parallelMap(plans.indices) { i -> PlanOutput in
       let plan = plans[i]
       if let record = lookups[i].hit {
         return PlanOutput(files: try record.files.map { try sink.accept(OutputFile(reusing: $0)) })
       }
-      let (value, listed) = try listing(plan)
-      return PlanOutput(files: [], listing: value, listed: listed)
+      let value = PlanListing(
+        card: "", pieces: feedPieces(plan, facts: base.factsInOrder[i]), json: planJSON(plan, model: base))
+      return PlanOutput(files: [], listing: value)
     }
     // Every plan is listed as in the previous build when its listing key is the same and none came
     // or went: then so is every aggregate made of them, and the lists the previous build kept serve
@@ -138,15 +140,26 @@ public struct SiteRenderer: Sendable {
       } ?? false
     var listsChanged = !listingsUnchanged || previous?.listsToken.isEmpty != false
     if listsChanged { incremental?.previousLists?.start() }
-    let pages = try parallelMap(fresh.indices) { n -> [OutputFile] in
+    // The card and the page are made from one summary of the plan.
+    let pages = try parallelMap(fresh.indices) { n -> (files: [OutputFile], card: String) in
       let i = fresh[n]
-      return try renderPlan(
+      let facts = base.factsInOrder[i]
+      var summary = summaries.summary(plans[i], facts: facts, card: nil)
+      let card = try theme.render("plan-card", cardContext(summary))
+      summary["card"] = card
+      let files = try renderPlan(
         plans[i], body: try bodies.take(n).get(), model: base, pieces: parts[i].listing!.pieces,
-        summary: summaries.summary(plans[i], facts: base.factsInOrder[i], card: parts[i].listing!.card)
+        summary: summary
       ).map(sink.accept)
+      return (files, card)
     }
     var perPlan = parts
-    for (n, i) in fresh.enumerated() { perPlan[i].files = pages[n] }
+    for (n, i) in fresh.enumerated() {
+      perPlan[i].files = pages[n].files
+      perPlan[i].listing!.card = pages[n].card
+      perPlan[i].listed = ListedPlan(
+        card: pages[n].card, plan: plans[i], facts: base.factsInOrder[i], summaries: summaries)
+    }
     let jobs = areaJobs(model: base) + siteWideJobs()
     // Areas and site-wide files show plans as lists, feeds and calendars do: by their listing keys.
     // With those all as before, an area's key is the one the previous build recorded.
@@ -580,7 +593,8 @@ struct PlanOutput: Sendable {
 
 /// What lists, feeds, calendars and plans.json show of a plan, made from its front matter alone.
 struct PlanListing: Sendable {
-  let card: String
+  /// For a plan rendered again, set once its page is made (from the same summary).
+  var card: String
   let pieces: FeedPieces
   let json: String
 }
