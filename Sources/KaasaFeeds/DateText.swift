@@ -53,7 +53,7 @@ enum DateText {
 
   /// Where `utc` and arithmetic on the proleptic Gregorian calendar agree: from 1583 (the calendar
   /// is Julian before 15 October 1582) to the end of 9999.
-  private static let gregorianYears = 1583...9999
+  static let gregorianYears = 1583...9999
   private static let gregorianSeconds =
     Double(
       LocalDate(year: 1583, month: 1, day: 1).daysSince1970 * 86_400)..<Double(

@@ -53,7 +53,7 @@ struct TimeZoneRules: Hashable, Sendable {
   /// calendar gives (asking the calendar was a tenth of the time of a plan's calendar).
   private static func year(of date: Date, in calendar: Calendar) -> Int {
     let year = LocalDateTime(date, in: calendar.timeZone).date.year
-    return (1583...9999).contains(year) ? year : calendar.component(.year, from: date)
+    return DateText.gregorianYears.contains(year) ? year : calendar.component(.year, from: date)
   }
 
   private struct Derived: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import KaasaTemplate
 
 /// Pretty-printed JSON with sorted keys, in the layout `JSONSerialization` gives with
 /// `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]` (so plans.json keeps its form), written
@@ -122,16 +123,6 @@ enum PrettyJSON {
     out.unicodeScalars.append(contentsOf: scalars[run..<scalars.endIndex])
     out += "\""
   }
-}
-
-/// `value` as `T`, which its type has been seen to be, without the runtime's cast (see
-/// `TemplateLibrary`).
-@inline(__always)
-private func exactly<T>(_ value: Any, as _: T.Type) -> T {
-  // A value boxed twice (an `Any` made from a generic value that was an `Any`) opens to `Any`:
-  // the runtime's cast unboxes it.
-  func open<V>(_ v: V) -> T { V.self == T.self ? unsafeBitCast(v, to: T.self) : v as! T }
-  return _openExistential(value, do: open)
 }
 
 private let stringType = ObjectIdentifier(String.self)

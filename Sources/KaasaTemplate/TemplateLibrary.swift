@@ -77,10 +77,11 @@ private let stringType = ObjectIdentifier(String.self)
 private let boolType = ObjectIdentifier(Bool.self)
 private let intType = ObjectIdentifier(Int.self)
 
-/// `value` as `T`, which its type has been seen to be: the runtime's cast (`as!`), even of a value
-/// of exactly that type, cost ten times the rest of a look-up.
-@inline(__always)
-private func exactly<T>(_ value: Any, as _: T.Type) -> T {
+/// `value` as `T`, which its type has been seen to be (`type(of: value) == T.self`): the runtime's
+/// cast (`as!`), even of a value of exactly that type, cost ten times the rest of a template look-up.
+/// For code that, like the renderer, tells context values apart by their exact type.
+@inlinable
+public func exactly<T>(_ value: Any, as _: T.Type) -> T {
   // A value boxed twice (an `Any` made from a generic value that was an `Any`) opens to `Any`:
   // the runtime's cast unboxes it.
   func open<V>(_ v: V) -> T { V.self == T.self ? unsafeBitCast(v, to: T.self) : v as! T }
