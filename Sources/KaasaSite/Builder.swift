@@ -83,6 +83,12 @@ public struct Builder: Sendable {
     let previousBuild: BackgroundResult<BuildCache?>? =
       clean || memory?.build != nil
       ? nil : cacheFile.map { file in BackgroundResult { BuildCache.load(from: file) } }
+    // An output updated in place is listed (to find files that are not the build's) beside
+    // loading: 20,000 files in 10,000 folders take as long to list as the rest of a rebuild's
+    // loading.
+    let outputListing: BackgroundResult<OutputUpdater.Listing>? =
+      write && cacheFolder != nil && !remembersOutput && isFolder(output)
+      ? BackgroundResult { [output] in OutputUpdater.listFiles(output.standardizedFileURL.path) } : nil
     // Written beside the checks and the rendering (tens of megabytes for a large site); waited for
     // before returning.
     var parseSaved: BackgroundResult<Void>?
@@ -159,7 +165,7 @@ public struct Builder: Sendable {
       !write
       ? .kept
       : cacheFile != nil && isFolder(output)
-        ? .updated(updater(previous: incremental?.previous))
+        ? .updated(updater(previous: incremental?.previous, listing: outputListing))
         : .staged(try StagedOutput(output: output, stamps: cacheFile != nil))
     var rendered: SiteRenderer.Rendered
     do {
@@ -228,12 +234,21 @@ public struct Builder: Sendable {
   /// be otherwise. When this process made the output and remembers it (`kaasa serve`), what it
   /// remembers is what the output holds, and listing 20,000 files and the folders that hold them is
   /// a fifth of a second saved on every rebuild of a large site.
-  private func updater(previous: BuildCache?) -> OutputUpdater {
-    let path = output.standardizedFileURL.path
-    if !clean, let remembered = memory?.build, remembered.output == path {
+  private func updater(previous: BuildCache?, listing: BackgroundResult<OutputUpdater.Listing>?)
+    -> OutputUpdater
+  {
+    if remembersOutput, let remembered = memory?.build {
       return OutputUpdater(output: output, known: remembered.stamps, knownIsEverything: true)
     }
+    if let listing {
+      return OutputUpdater(output: output, known: previous?.stamps ?? [:], listed: listing.wait())
+    }
     return OutputUpdater(output: output, known: previous?.stamps ?? [:])
+  }
+
+  /// Whether this process made the output and remembers every file it holds (`kaasa serve`).
+  private var remembersOutput: Bool {
+    !clean && memory?.build?.output == output.standardizedFileURL.path
   }
 
   /// The largest resident size of the process so far, in bytes.

@@ -208,7 +208,7 @@ final class OutputUpdater: OutputSink {
   /// Stamps of files the caller already checked are unchanged (reused plans and areas).
   private let known: [String: BuildCache.Stamp]
   /// The files and folders the output holds, as listed; nil when `known` is everything it holds.
-  private let listed: (files: Set<String>, directories: [String])?
+  private let listed: Listing?
   private let token = ".kaasa-\(ProcessInfo.processInfo.processIdentifier)-new"
   private struct State {
     /// Folders known to exist; worked out from `known` when a new file first needs one.
@@ -232,6 +232,17 @@ final class OutputUpdater: OutputSink {
     listed = knownIsEverything ? nil : Self.listFiles(base)
     state = Mutex(State(directories: listed.map { Set($0.directories) }))
   }
+
+  /// An update of the output whose files and folders `listed` holds, as `listFiles` listed them
+  /// (started before the build needed them).
+  init(output: URL, known: [String: BuildCache.Stamp], listed: Listing) {
+    base = output.standardizedFileURL.path
+    self.known = known
+    self.listed = listed
+    state = Mutex(State(directories: Set(listed.directories)))
+  }
+
+  typealias Listing = (files: Set<String>, directories: [String])
 
   private func exists(_ path: String) -> Bool {
     if let listed { listed.files.contains(path) } else { known[path] != nil }
@@ -384,7 +395,7 @@ final class OutputUpdater: OutputSink {
   }
 
   /// Relative paths of the files and folders below `base` (hidden ones included: they are ours too).
-  static func listFiles(_ base: String) -> (files: Set<String>, directories: [String]) {
+  static func listFiles(_ base: String) -> Listing {
     var files = Set<String>()
     var directories: [String] = []
     var queue = [""]

@@ -443,6 +443,29 @@ struct IncrementalBuildTests {
     #expect(try Data(contentsOf: target) == original)
   }
 
+  /// A build from the command line lists the output it updates: files and folders that are not the
+  /// build's are removed, so the output is exactly what a clean build makes.
+  @Test func filesAddedByHandToTheOutputAreRemovedByTheNextBuild() throws {
+    let site = try EditableSite(seed: 11)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let reference = site.root.appendingPathComponent("reference")
+    let now = fixedNow("2026-11-26T12:00")
+    _ = try builder(site, output: output).build(now: now)
+    try Data("käsitsi".utf8).write(to: output.appendingPathComponent("lisatud.txt"))
+    let folder = output.appendingPathComponent("plans/lisatud-plaan")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try Data("<p>käsitsi</p>".utf8).write(to: folder.appendingPathComponent("index.html"))
+    // Only a body changes: every list and every other plan is reused.
+    try site.write(try site.read(site.planFiles()[0]) + "\nUus lõik.\n", to: site.planFiles()[0])
+    let again = try builder(site, output: output).build(now: now)
+    #expect(again.succeeded)
+    #expect(again.reusedPlans == site.planFiles().count - 1)
+    _ = try self.reference(site, output: reference).build(now: now)
+    #expect(try snapshot(output) == snapshot(reference))
+    #expect(!FileManager.default.fileExists(atPath: folder.path))
+  }
+
   /// `kaasa serve` remembers what its output holds instead of listing it: what is changed, removed
   /// or emptied there by hand is still put right by the next build.
   @Test func aProcessThatRemembersItsOutputStillRepairsIt() throws {
