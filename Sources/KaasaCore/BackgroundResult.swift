@@ -14,8 +14,11 @@ public final class BackgroundResult<T: Sendable>: @unchecked Sendable {
     thread.start()
   }
 
+  /// The value, once worked out; any number of times, from any thread.
   @discardableResult public func wait() -> T {
     done.wait()
+    // Signalled again for the next wait: a render done again waits for what it waited for before.
+    done.signal()
     return value!
   }
 }
