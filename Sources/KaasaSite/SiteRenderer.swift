@@ -65,6 +65,9 @@ public struct SiteRenderer: Sendable {
     /// The lists `previous` names, read only if this build needs them.
     var previousLists: PendingLists?
     var output: URL
+    /// Given the lists to keep as soon as they are known, before areas and site-wide files are
+    /// rendered, so that they can be written meanwhile; they are also returned in `Rendered`.
+    var listsMade: (@Sendable (ListsCache) -> Void)?
   }
 
   /// The files, and when rendering incrementally, what the next build may reuse (without stamps).
@@ -241,6 +244,21 @@ public struct SiteRenderer: Sendable {
       }
     }
     let full = model
+    // The lists to keep are complete before the aggregates: what lists show of every plan that has
+    // a listing key.
+    var lists: ListsCache?
+    if let incremental, listsChanged {
+      var records: [String: ListsCache.Record] = [:]
+      records.reserveCapacity(plans.count)
+      for (i, plan) in plans.enumerated() {
+        guard lookups[i].key != nil, let listing = lookups[i].listing, !listing.isEmpty,
+          let value = perPlan[i].listing
+        else { continue }
+        records[plan.id] = ListsCache.Record(listing: listing, value: value)
+      }
+      lists = ListsCache(records: records)
+      incremental.listsMade?(lists!)
+    }
     let aggregates = try parallelMap(jobs.indices) { j -> (key: String?, files: [OutputFile], reused: Bool) in
       if let files = kept[j].files { return (kept[j].key, files, true) }
       return (kept[j].key, try jobs[j].run(full).map(sink.accept), false)
@@ -258,9 +276,6 @@ public struct SiteRenderer: Sendable {
     // The records of plans reused whole are those of the previous build: a rebuild after one edit
     // starts from them and puts in what changed.
     cache.plans = previous?.plans ?? [:]
-    var lists: ListsCache?
-    var records: [String: ListsCache.Record] = [:]
-    if listsChanged { records.reserveCapacity(plans.count) }
     var keyed = 0
     for (i, plan) in plans.enumerated() {
       guard let key = lookups[i].key else {
@@ -269,9 +284,6 @@ public struct SiteRenderer: Sendable {
       }
       keyed += 1
       let listing = lookups[i].listing ?? ""
-      if listsChanged, !listing.isEmpty, let value = perPlan[i].listing {
-        records[plan.id] = ListsCache.Record(listing: listing, value: value)
-      }
       if let hit = lookups[i].hit, hit.listing == listing, cache.plans[plan.id]?.key == key { continue }
       cache.plans[plan.id] = BuildCache.PlanRecord(
         key: key, listing: listing, files: perPlan[i].files.map(\.path))
@@ -281,9 +293,8 @@ public struct SiteRenderer: Sendable {
       let ids = Set(plans.indices.compactMap { lookups[$0].key == nil ? nil : plans[$0].id })
       cache.plans = cache.plans.filter { ids.contains($0.key) }
     }
-    if listsChanged {
-      lists = ListsCache(records: records)
-      cache.listsToken = lists!.token
+    if let lists {
+      cache.listsToken = lists.token
     } else {
       cache.listsToken = previous?.listsToken ?? ""
     }
