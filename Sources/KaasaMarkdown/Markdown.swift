@@ -58,17 +58,25 @@ public enum Markdown {
     }
     return RenderedMarkdown(
       html: anchorHeadings(raw.html, raw.headings), headings: raw.headings,
-      plainText: raw.plainText.trimmingCharacters(in: .whitespacesAndNewlines))
+      plainText: take(raw.plainText).trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
-  private static func renderLocked(_ markdown: String, options: MarkdownOptions) -> RenderedMarkdown {
+  /// What cmark made: its HTML and plain text as it allocated them (to be freed by the caller),
+  /// and the headings.
+  private struct CmarkOutput: @unchecked Sendable {
+    var html: UnsafeMutablePointer<CChar>?
+    var headings: [Heading]
+    var plainText: UnsafeMutablePointer<CChar>?
+
+    static let empty = CmarkOutput(html: nil, headings: [], plainText: nil)
+  }
+
+  private static func renderLocked(_ markdown: String, options: MarkdownOptions) -> CmarkOutput {
     // Style attributes rather than `align`, which HTML5 made obsolete.
     let cmarkOptions =
       CMARK_OPT_DEFAULT | CMARK_OPT_SMART | CMARK_OPT_GITHUB_PRE_LANG
       | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
-    guard let parser = cmark_parser_new(cmarkOptions) else {
-      return RenderedMarkdown(html: "", headings: [], plainText: "")
-    }
+    guard let parser = cmark_parser_new(cmarkOptions) else { return .empty }
     defer { cmark_parser_free(parser) }
     for name in extensionNames {
       if let ext = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, ext) }
@@ -79,18 +87,17 @@ public enum Markdown {
         cmark_parser_feed(parser, $0, buf.count)
       }
     }
-    guard let document = cmark_parser_finish(parser) else {
-      return RenderedMarkdown(html: "", headings: [], plainText: "")
-    }
+    guard let document = cmark_parser_finish(parser) else { return .empty }
     defer { cmark_node_free(document) }
 
     let headings = adjust(document, options: options)
     let extensions = cmark_parser_get_syntax_extensions(parser)
-    let html = take(cmark_render_html(document, cmarkOptions, extensions))
-    let plain = options.plainText ? take(cmark_render_plaintext(document, cmarkOptions, 0)) : ""
-    return RenderedMarkdown(html: html, headings: headings, plainText: plain)
+    return CmarkOutput(
+      html: cmark_render_html(document, cmarkOptions, extensions), headings: headings,
+      plainText: options.plainText ? cmark_render_plaintext(document, cmarkOptions, 0) : nil)
   }
 
+  /// The text cmark allocated, which is freed.
   private static func take(_ p: UnsafeMutablePointer<CChar>?) -> String {
     guard let p else { return "" }
     defer { free(p) }
@@ -155,12 +162,14 @@ public enum Markdown {
     return text.trimmingCharacters(in: .whitespaces)
   }
 
-  /// Gives the n-th `<hN>` of the HTML the n-th anchor. Raw HTML is never passed through,
-  /// so every `<hN>` in cmark's output is a real heading.
-  private static func anchorHeadings(_ html: String, _ headings: [Heading]) -> String {
-    guard !headings.isEmpty else { return html }
+  /// cmark's HTML (which is freed) with the n-th `<hN>` given the n-th anchor. Raw HTML is never
+  /// passed through, so every `<hN>` in cmark's output is a real heading. The bytes become a string
+  /// once, after the anchors are in.
+  private static func anchorHeadings(_ html: UnsafeMutablePointer<CChar>?, _ headings: [Heading]) -> String {
+    guard !headings.isEmpty, let html else { return take(html) }
+    defer { free(html) }
+    let bytes = UnsafeRawBufferPointer(start: html, count: strlen(html))
     // Byte search: Foundation's range(of:) went through UTF-16 and cost more than cmark itself.
-    let bytes = Array(html.utf8)
     var out: [UInt8] = []
     out.reserveCapacity(bytes.count + headings.count * 32)
     var i = 0
@@ -175,7 +184,7 @@ public enum Markdown {
     return String(decoding: out, as: UTF8.self)
   }
 
-  private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+  private static func find(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
     guard needle.count <= bytes.count else { return nil }
     var i = start
     while i + needle.count <= bytes.count {
