@@ -7,7 +7,9 @@ public struct OutputFile: Sendable, Hashable {
   public var content: Content
 
   public enum Content: Sendable, Hashable {
-    case bytes(Data)
+    /// Bytes as rendered (pages are rendered into byte arrays; one `Data` per page was a copy of
+    /// every page).
+    case bytes([UInt8])
     /// Text written piece after piece: large calendars, whose events are shared with other files.
     case parts([String])
     /// A file copied as it is (content/files); the writer copies it, so large documents are never held in memory.
@@ -19,14 +21,17 @@ public struct OutputFile: Sendable, Hashable {
     case written
   }
 
-  public init(path: String, bytes: Data) {
+  public init(path: String, bytes: [UInt8]) {
     self.path = path
     self.content = .bytes(bytes)
   }
 
+  public init(path: String, bytes: Data) {
+    self.init(path: path, bytes: [UInt8](bytes))
+  }
+
   public init(path: String, text: String) {
-    self.path = path
-    self.content = .bytes(Data(text.utf8))
+    self.init(path: path, bytes: Array(text.utf8))
   }
 
   public init(path: String, parts: [String]) {

@@ -49,7 +49,7 @@ enum FileError: Error, CustomStringConvertible {
     }
   }
 
-  static func writeFile(_ path: String, _ data: Data) throws {
+  static func writeFile(_ path: String, _ data: some ContiguousBytes) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FileError.write(path, errno) }
     defer { close(fd) }
@@ -385,7 +385,7 @@ final class OutputUpdater: OutputSink {
   }
 
   /// The stamp of the file at `path` when it holds exactly `data`.
-  static func same(_ data: Data, at path: String) -> BuildCache.Stamp? {
+  static func same(_ data: some ContiguousBytes & Collection, at path: String) -> BuildCache.Stamp? {
     guard let stamp = BuildCache.stamp(of: path), stamp.size == Int64(data.count),
       var file = FileBytes.Comparison(path: path, size: data.count)
     else { return nil }

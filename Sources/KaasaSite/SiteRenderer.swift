@@ -403,7 +403,7 @@ public struct SiteRenderer: Sendable {
     for (k, v) in extra { context[k] = v }
     let html = try theme.renderBytes(template, context)
     let file = path.isEmpty || path.hasSuffix("/") ? path + "index.html" : path
-    return OutputFile(path: file, bytes: Data(html))
+    return OutputFile(path: file, bytes: html)
   }
 
   func baseContext(path: String, title: String, description: String?, feeds: [[String: Any]]) -> [String: Any]
