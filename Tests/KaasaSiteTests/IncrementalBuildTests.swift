@@ -565,6 +565,39 @@ struct IncrementalBuildTests {
     #expect(try snapshot(output) == snapshot(reference))
   }
 
+  /// An output the update cannot write into (a file where a village's folder goes) is made anew,
+  /// rendering the site a second time; the previous build's lists, read for the first render, serve
+  /// the second as well (waiting for them again once kept the build waiting for ever).
+  @Test func anOutputThatCannotBeUpdatedIsMadeAnewWithTheListsReadOnce() throws {
+    let site = try EditableSite(seed: 14)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let now = fixedNow("2026-11-26T12:00")
+    _ = try builder(site, output: output).build(now: now)
+    // A village's page is written after the lists are read; a file in the way of its folder makes
+    // the update fail there.
+    let fm = FileManager.default
+    let village = try #require(
+      fm.subpathsOfDirectory(atPath: output.path).sorted().first {
+        $0.hasSuffix("/index.html") && $0.split(separator: "/").count == 3 && !$0.hasPrefix("plans/")
+      }
+    ).split(separator: "/").dropLast().joined(separator: "/")
+    try fm.removeItem(at: output.appendingPathComponent(village))
+    try Data("käsitsi".utf8).write(to: output.appendingPathComponent(village))
+    try site.replaceLine(in: site.planFiles()[0], prefix: "title:", with: "title: Uus pealkiri")
+    // Run aside, so that a build waiting for ever fails the test instead of stopping the run.
+    let result = ResultBox()
+    let builder = builder(site, output: output)
+    Thread {
+      result.set(Result { try builder.build(now: fixedNow("2026-11-26T12:00")) })
+    }.start()
+    let report = try #require(result.wait(seconds: 60), "the build did not finish").get()
+    #expect(report.succeeded)
+    let reference = site.root.appendingPathComponent("reference")
+    _ = try self.reference(site, output: reference).build(now: now)
+    #expect(try snapshot(output) == snapshot(reference))
+  }
+
   /// Files go to disk while the site renders; a theme mistake found late in the build must still
   /// leave the output, and the folder it is in, as they were.
   @Test func aBuildThatFailsWhileRenderingLeavesTheOutputAsItWas() throws {
@@ -784,5 +817,23 @@ struct OutputUpdaterTests {
     #expect(BuildCache.stamp(of: output.appendingPathComponent("same.html").path) == sameBefore)
     #expect(
       stamps["changed.html"] == BuildCache.stamp(of: output.appendingPathComponent("changed.html").path))
+  }
+}
+
+/// A build's result handed from the thread that ran it.
+private final class ResultBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value: Result<Builder.Report, any Error>?
+  private let done = DispatchSemaphore(value: 0)
+
+  func set(_ value: Result<Builder.Report, any Error>) {
+    lock.withLock { self.value = value }
+    done.signal()
+  }
+
+  /// The result, or nil when there is none after `seconds`.
+  func wait(seconds: Int) -> Result<Builder.Report, any Error>? {
+    guard done.wait(timeout: .now() + .seconds(seconds)) == .success else { return nil }
+    return lock.withLock { value }
   }
 }
