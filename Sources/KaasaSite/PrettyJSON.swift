@@ -11,19 +11,23 @@ import KaasaTemplate
 enum PrettyJSON {
   /// `value` as text; every line after the first starts with `prefix` (for nesting in an array).
   static func text(_ value: Any, prefix: String = "") -> String {
-    var out = ""
-    out.reserveCapacity(1024)
-    write(value, depth: 0, prefix: prefix, into: &out)
-    return out
+    // Written as bytes, made a string once: appending to a string cost several times more.
+    var out: [UInt8] = []
+    out.reserveCapacity(2048)
+    write(value, depth: 0, prefix: Array(prefix.utf8), into: &out)
+    return String(decoding: out, as: UTF8.self)
   }
 
-  private static func newline(_ depth: Int, _ prefix: String, _ out: inout String) {
-    out += "\n"
-    out += prefix
-    for _ in 0..<depth { out += "  " }
+  private static func newline(_ depth: Int, _ prefix: [UInt8], _ out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\n"))
+    out.append(contentsOf: prefix)
+    for _ in 0..<depth {
+      out.append(UInt8(ascii: " "))
+      out.append(UInt8(ascii: " "))
+    }
   }
 
-  private static func write(_ value: Any, depth: Int, prefix: String, into out: inout String) {
+  private static func write(_ value: Any, depth: Int, prefix: [UInt8], into out: inout [UInt8]) {
     // Exact types first: a dynamic cast per value (`as? String`, `as? [String: Any]`…) cost more
     // than the writing.
     // A failed cast is the dearest: `as? Bool` of a dictionary of strings, or `is NSNull` (which
@@ -40,88 +44,79 @@ enum PrettyJSON {
       return array(exactly(value, as: [[String: String]].self), depth, prefix, &out)
     }
     if type == boolType {
-      out += exactly(value, as: Bool.self) ? "true" : "false"
-      return
+      return out.append(contentsOf: (exactly(value, as: Bool.self) ? "true" : "false").utf8)
     }
-    if type == intType {
-      out += String(exactly(value, as: Int.self))
-      return
-    }
-    if type == nullType {
-      out += "null"
-      return
-    }
+    if type == intType { return out.append(contentsOf: String(exactly(value, as: Int.self)).utf8) }
+    if type == nullType { return out.append(contentsOf: "null".utf8) }
     switch value {
-    case let b as Bool: out += b ? "true" : "false"
-    case let n as Int: out += String(n)
-    case is NSNull: out += "null"
+    case let b as Bool: out.append(contentsOf: (b ? "true" : "false").utf8)
+    case let n as Int: out.append(contentsOf: String(n).utf8)
+    case is NSNull: out.append(contentsOf: "null".utf8)
     case let o as [String: Any]: object(o, depth, prefix, &out)
     case let a as [Any]: array(a, depth, prefix, &out)
     default: quote(String(describing: value), into: &out)
     }
   }
 
-  private static func object<V>(_ object: [String: V], _ depth: Int, _ prefix: String, _ out: inout String) {
-    out += "{"
-    if object.isEmpty { out += "\n" + prefix }
+  private static func object<V>(_ object: [String: V], _ depth: Int, _ prefix: [UInt8], _ out: inout [UInt8])
+  {
+    out.append(UInt8(ascii: "{"))
+    if object.isEmpty {
+      out.append(UInt8(ascii: "\n"))
+      out.append(contentsOf: prefix)
+    }
     for (i, key) in object.keys.sorted().enumerated() {
-      if i > 0 { out += "," }
+      if i > 0 { out.append(UInt8(ascii: ",")) }
       newline(depth + 1, prefix, &out)
       quote(key, into: &out)
-      out += " : "
+      out.append(contentsOf: " : ".utf8)
       write(object[key]!, depth: depth + 1, prefix: prefix, into: &out)
     }
     newline(depth, prefix, &out)
-    out += "}"
+    out.append(UInt8(ascii: "}"))
   }
 
-  private static func array<T>(_ array: [T], _ depth: Int, _ prefix: String, _ out: inout String) {
-    out += "["
-    if array.isEmpty { out += "\n" + prefix }
+  private static func array<T>(_ array: [T], _ depth: Int, _ prefix: [UInt8], _ out: inout [UInt8]) {
+    out.append(UInt8(ascii: "["))
+    if array.isEmpty {
+      out.append(UInt8(ascii: "\n"))
+      out.append(contentsOf: prefix)
+    }
     for (i, element) in array.enumerated() {
-      if i > 0 { out += "," }
+      if i > 0 { out.append(UInt8(ascii: ",")) }
       newline(depth + 1, prefix, &out)
       write(element, depth: depth + 1, prefix: prefix, into: &out)
     }
     newline(depth, prefix, &out)
-    out += "]"
+    out.append(UInt8(ascii: "]"))
   }
 
-  private static func quote(_ s: String, into out: inout String) {
-    out += "\""
-    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-      out += s
-      out += "\""
-      return
+  /// A JSON string. Everything escaped is ASCII, so the UTF-8 bytes are looked at one by one and
+  /// the others copied as they are.
+  private static func quote(_ s: String, into out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    defer { out.append(UInt8(ascii: "\"")) }
+    let utf8 = s.utf8
+    if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+      return out.append(contentsOf: utf8)
     }
-    var run = s.unicodeScalars.startIndex
-    let scalars = s.unicodeScalars
-    var i = run
-    while i != scalars.endIndex {
-      let c = scalars[i]
-      let escaped: String?
-      switch c {
-      case "\"": escaped = "\\\""
-      case "\\": escaped = "\\\\"
-      case "\n": escaped = "\\n"
-      case "\r": escaped = "\\r"
-      case "\t": escaped = "\\t"
-      case "\u{08}": escaped = "\\b"
-      case "\u{0C}": escaped = "\\f"
-      case _ where c.value < 0x20:
-        let hex = String(c.value, radix: 16)
-        escaped = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: escaped = nil
+    for byte in utf8 {
+      switch byte {
+      case 0x22: out.append(contentsOf: #"\""#.utf8)
+      case 0x5C: out.append(contentsOf: #"\\"#.utf8)
+      case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+      case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+      case 0x09: out.append(contentsOf: #"\t"#.utf8)
+      case 0x08: out.append(contentsOf: #"\b"#.utf8)
+      case 0x0C: out.append(contentsOf: #"\f"#.utf8)
+      case 0..<0x20:
+        let hex = String(byte, radix: 16)
+        out.append(contentsOf: #"\u"#.utf8)
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 4 - hex.utf8.count))
+        out.append(contentsOf: hex.utf8)
+      default: out.append(byte)
       }
-      if let escaped {
-        out.unicodeScalars.append(contentsOf: scalars[run..<i])
-        out += escaped
-        run = scalars.index(after: i)
-      }
-      i = scalars.index(after: i)
     }
-    out.unicodeScalars.append(contentsOf: scalars[run..<scalars.endIndex])
-    out += "\""
   }
 }
 
