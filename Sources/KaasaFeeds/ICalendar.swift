@@ -210,50 +210,67 @@ public enum ICalendarWriter {
   static func eventText(_ event: CalendarEvent, zone: TimeZone, rules: TimeZoneRules?, language: String)
     -> (text: String, times: Range<Int>)
   {
-    // Written line by line into one string: an array of lines, joined twice and added up, copied
-    // every event's text three times more.
-    var text = ""
+    // Written line by line into bytes, values escaped and lines folded in place, and made a string
+    // once at the end (appending to a string cost several times more). The string is of its exact
+    // size: it is kept until every calendar holding the event is written (hundreds of thousands of
+    // events for a large site).
+    var text: [UInt8] = []
     text.reserveCapacity(1_024)
-    func line(_ content: String) {
-      text += ICalendarText.fold(content)
-      text += "\r\n"
+    var line: [UInt8] = []
+    line.reserveCapacity(256)
+    func add(_ name: String, _ value: String = "", escaped: Bool = true) {
+      line.removeAll(keepingCapacity: true)
+      line.append(contentsOf: name.utf8)
+      if escaped {
+        ICalendarText.appendEscaped(value, to: &line)
+      } else {
+        line.append(contentsOf: value.utf8)
+      }
+      ICalendarText.appendLine(line, to: &text)
     }
-    line("BEGIN:VEVENT")
-    line("UID:" + ICalendarText.escape(event.uid))
-    line("DTSTAMP:" + DateText.utcDateTime(event.stamp))
-    if let modified = event.lastModified { line("LAST-MODIFIED:" + DateText.utcDateTime(modified)) }
-    line("SEQUENCE:\(max(0, event.sequence))")
-    let timesStart = text.utf8.count
+    add("BEGIN:VEVENT")
+    add("UID:", event.uid)
+    add("DTSTAMP:", DateText.utcDateTime(event.stamp), escaped: false)
+    if let modified = event.lastModified {
+      add("LAST-MODIFIED:", DateText.utcDateTime(modified), escaped: false)
+    }
+    add("SEQUENCE:", String(max(0, event.sequence)), escaped: false)
+    let timesStart = text.count
     var timesEnd = timesStart
     switch (event.start, event.end) {
     case (.date(let y, let m, let d), let end):
       let first = day(y, m, d)
       var last = day(y, m, d, adding: 1)
       if case .date(let y2, let m2, let d2) = end, day(y2, m2, d2) > first { last = day(y2, m2, d2) }
-      line("DTSTART;VALUE=DATE:" + first)
-      line("DTEND;VALUE=DATE:" + last)
+      add("DTSTART;VALUE=DATE:", first, escaped: false)
+      add("DTEND;VALUE=DATE:", last, escaped: false)
     case (.dateTime, _):
       let instants = instants(of: event)
-      text += timeLines(
-        start: instants[0], end: instants.count > 1 ? instants[1] : nil, zone: zone, rules: rules)
-      timesEnd = text.utf8.count
+      text.append(
+        contentsOf: timeLines(
+          start: instants[0], end: instants.count > 1 ? instants[1] : nil, zone: zone, rules: rules
+        ).utf8)
+      timesEnd = text.count
     }
-    line("SUMMARY\(language):" + ICalendarText.escape(event.summary))
-    if let value = event.description { line("DESCRIPTION\(language):" + ICalendarText.escape(value)) }
-    if let value = event.location { line("LOCATION\(language):" + ICalendarText.escape(value)) }
-    if let geo = event.geo, let value = geoText(geo) { line("GEO:" + value) }
-    if let url = event.url { line("URL:" + ICalendarText.stripControls(url)) }
+    add("SUMMARY\(language):", event.summary)
+    if let value = event.description { add("DESCRIPTION\(language):", value) }
+    if let value = event.location { add("LOCATION\(language):", value) }
+    if let geo = event.geo, let value = geoText(geo) { add("GEO:", value, escaped: false) }
+    if let url = event.url { add("URL:", ICalendarText.stripControls(url), escaped: false) }
     let categories = event.categories.filter { !$0.isEmpty }
     if !categories.isEmpty {
-      line("CATEGORIES\(language):" + categories.map(ICalendarText.escape).joined(separator: ","))
+      line.removeAll(keepingCapacity: true)
+      line.append(contentsOf: "CATEGORIES\(language):".utf8)
+      for (n, category) in categories.enumerated() {
+        if n > 0 { line.append(UInt8(ascii: ",")) }
+        ICalendarText.appendEscaped(category, to: &line)
+      }
+      ICalendarText.appendLine(line, to: &text)
     }
-    line(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
-    if case .date = event.start { line("TRANSP:TRANSPARENT") }
-    line("END:VEVENT")
-    // Kept until every calendar holding the event is written (hundreds of thousands for a large
-    // site): a copy of its exact size, not the string grown for writing.
-    let exact = text.withUTF8 { String(decoding: $0, as: UTF8.self) }
-    return (exact, timesStart..<timesEnd)
+    add(event.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED")
+    if case .date = event.start { add("TRANSP:TRANSPARENT") }
+    add("END:VEVENT")
+    return (String(decoding: text, as: UTF8.self), timesStart..<timesEnd)
   }
 
   /// The DTSTART and DTEND lines of a timed event, folded, with CRLF line ends.
@@ -329,12 +346,21 @@ enum ICalendarText {
   /// allows tab) are dropped, as they cannot be written.
   static func escape(_ text: String) -> String {
     // Most values have nothing to escape.
-    if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0x5C || $0 == 0x3B || $0 == 0x2C }) {
-      return text
-    }
-    // Every byte that matters is ASCII, so bytes stand for scalars here.
+    if !needsEscaping(text) { return text }
     var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count + 16)
+    appendEscaped(text, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  private static func needsEscaping(_ text: String) -> Bool {
+    text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0x5C || $0 == 0x3B || $0 == 0x2C })
+  }
+
+  /// `escape(text)`, appended to `out`.
+  static func appendEscaped(_ text: String, to out: inout [UInt8]) {
+    guard needsEscaping(text) else { return out.append(contentsOf: text.utf8) }
+    // Every byte that matters is ASCII, so bytes stand for scalars here.
     var afterCR = false
     for byte in text.utf8 {
       defer { afterCR = byte == 0x0D }
@@ -355,7 +381,6 @@ enum ICalendarText {
       default: out.append(byte)
       }
     }
-    return String(decoding: out, as: UTF8.self)
   }
 
   /// Drops CONTROL characters (tab included) from a value that is not TEXT, such as a URI, where a
@@ -419,49 +444,76 @@ enum ICalendarText {
     return line.withUTF8 { bytes -> String? in
       var out: [UInt8] = []
       out.reserveCapacity(bytes.count + bytes.count / 24 * 3 + 3)
-      var used = 0
-      var i = 0
-      var runStart = 0
-      while i < bytes.count {
-        let lead = bytes[i]
-        let octets: Int
-        if lead < 0x80 {
-          if lead == 0x0D { return nil }
-          octets = 1
-        } else if lead & 0xE0 == 0xC0, i + 1 < bytes.count {
-          let scalar = (UInt32(lead & 0x1F) << 6) | UInt32(bytes[i + 1] & 0x3F)
-          // Below U+0300 nothing combines; Cyrillic letters outside U+0483–U+0489 do not either.
-          guard scalar < 0x300 || (0x400..<0x483).contains(scalar) || (0x48A..<0x530).contains(scalar) else {
-            return nil
-          }
-          octets = 2
-        } else if lead & 0xF0 == 0xE0, i + 2 < bytes.count {
-          let scalar =
-            (UInt32(lead & 0x0F) << 12) | (UInt32(bytes[i + 1] & 0x3F) << 6) | UInt32(bytes[i + 2] & 0x3F)
-          // Dashes, quotes, bullets and currency signs (not the zero-width and direction marks).
-          guard
-            (0x2010...0x2027).contains(scalar) || (0x2030...0x205E).contains(scalar)
-              || (0x20A0...0x20CF).contains(scalar)
-          else { return nil }
-          octets = 3
-        } else {
-          return nil
-        }
-        if used + octets > limit {
-          // The bytes since the last break go out in one piece, then the break.
-          out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-          out.append(0x0D)
-          out.append(0x0A)
-          out.append(0x20)
-          runStart = i
-          used = 1
-        }
-        used += octets
-        i += octets
-      }
-      out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+      guard appendFoldedSimple(bytes, limit: limit, to: &out) else { return nil }
       return String(decoding: out, as: UTF8.self)
     }
+  }
+
+  /// `foldSimple` of the line `bytes`, appended to `out`; false (and `out` as it was) for a line
+  /// it does not fold.
+  static func appendFoldedSimple(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int, to out: inout [UInt8])
+    -> Bool
+  {
+    let start = out.count
+    // What was appended goes again when the line turns out not to be simple.
+    func refuse() -> Bool {
+      out.removeSubrange(start...)
+      return false
+    }
+    var used = 0
+    var i = 0
+    var runStart = 0
+    while i < bytes.count {
+      let lead = bytes[i]
+      let octets: Int
+      if lead < 0x80 {
+        if lead == 0x0D { return refuse() }
+        octets = 1
+      } else if lead & 0xE0 == 0xC0, i + 1 < bytes.count {
+        let scalar = (UInt32(lead & 0x1F) << 6) | UInt32(bytes[i + 1] & 0x3F)
+        // Below U+0300 nothing combines; Cyrillic letters outside U+0483–U+0489 do not either.
+        guard scalar < 0x300 || (0x400..<0x483).contains(scalar) || (0x48A..<0x530).contains(scalar) else {
+          return refuse()
+        }
+        octets = 2
+      } else if lead & 0xF0 == 0xE0, i + 2 < bytes.count {
+        let scalar =
+          (UInt32(lead & 0x0F) << 12) | (UInt32(bytes[i + 1] & 0x3F) << 6) | UInt32(bytes[i + 2] & 0x3F)
+        // Dashes, quotes, bullets and currency signs (not the zero-width and direction marks).
+        guard
+          (0x2010...0x2027).contains(scalar) || (0x2030...0x205E).contains(scalar)
+            || (0x20A0...0x20CF).contains(scalar)
+        else { return refuse() }
+        octets = 3
+      } else {
+        return refuse()
+      }
+      if used + octets > limit {
+        // The bytes since the last break go out in one piece, then the break.
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+        out.append(0x0D)
+        out.append(0x0A)
+        out.append(0x20)
+        runStart = i
+        used = 1
+      }
+      used += octets
+      i += octets
+    }
+    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+    return true
+  }
+
+  /// The line `bytes` (valid UTF-8), folded as `fold` does, and CRLF, appended to `out`.
+  static func appendLine(_ bytes: [UInt8], to out: inout [UInt8]) {
+    let limit = 75
+    if bytes.count <= limit {
+      out.append(contentsOf: bytes)
+    } else if !bytes.withUnsafeBufferPointer({ appendFoldedSimple($0, limit: limit, to: &out) }) {
+      out.append(contentsOf: foldGraphemes(String(decoding: bytes, as: UTF8.self), limit: limit).utf8)
+    }
+    out.append(0x0D)
+    out.append(0x0A)
   }
 
 }
