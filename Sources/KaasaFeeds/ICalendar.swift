@@ -357,29 +357,38 @@ enum ICalendarText {
     text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0x5C || $0 == 0x3B || $0 == 0x2C })
   }
 
-  /// `escape(text)`, appended to `out`.
+  /// `escape(text)`, appended to `out`: the bytes between those escaped or dropped are copied in
+  /// runs (a byte at a time cost more than the rest of an event's text).
   static func appendEscaped(_ text: String, to out: inout [UInt8]) {
-    guard needsEscaping(text) else { return out.append(contentsOf: text.utf8) }
-    // Every byte that matters is ASCII, so bytes stand for scalars here.
-    var afterCR = false
-    for byte in text.utf8 {
-      defer { afterCR = byte == 0x0D }
-      switch byte {
-      case 0x5C, 0x3B, 0x2C:
-        out.append(0x5C)
-        out.append(byte)
-      case 0x0D:
-        out.append(0x5C)
-        out.append(0x6E)
-      case 0x0A:
-        if !afterCR {
+    var text = text
+    text.withUTF8 { bytes in
+      // Every byte that matters is ASCII, so bytes stand for scalars here.
+      var run = 0
+      var afterCR = false
+      for i in 0..<bytes.count {
+        let byte = bytes[i]
+        let previousWasCR = afterCR
+        afterCR = byte == 0x0D
+        guard byte < 0x20 || byte == 0x7F || byte == 0x5C || byte == 0x3B || byte == 0x2C else { continue }
+        if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i])) }
+        run = i + 1
+        switch byte {
+        case 0x5C, 0x3B, 0x2C:
+          out.append(0x5C)
+          out.append(byte)
+        case 0x0D:
           out.append(0x5C)
           out.append(0x6E)
+        case 0x0A:
+          if !previousWasCR {
+            out.append(0x5C)
+            out.append(0x6E)
+          }
+        case 0x09: out.append(byte)
+        default: break
         }
-      case 0x09: out.append(byte)
-      case 0..<0x20, 0x7F: continue
-      default: out.append(byte)
       }
+      if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count])) }
     }
   }
 
