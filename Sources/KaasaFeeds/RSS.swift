@@ -115,17 +115,26 @@ public enum RSSWriter {
   /// Escapes markup characters for text and attribute values alike, and drops the characters
   /// XML 1.0 forbids outright, because a single one makes readers reject the whole feed.
   static func escape(_ text: String) -> String {
-    // Most text has nothing to escape or drop (0xEF leads U+FFFE and U+FFFF, among others).
-    if !text.utf8.contains(where: {
-      $0 < 0x20 || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 == 0xEF
-    }) {
-      return text
-    }
-    if !text.utf8.contains(0xEF) {
-      // Without U+FFFE/U+FFFF to drop, every byte that matters is ASCII: work on bytes.
+    var copy = text
+    return copy.withUTF8 { bytes -> String? in
+      // Most text has nothing to escape or drop (0xEF leads U+FFFE and U+FFFF, among others).
+      func matters(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27
+      }
+      var first = 0
+      while first < bytes.count, !matters(bytes[first]), bytes[first] != 0xEF { first += 1 }
+      if first == bytes.count { return nil }
+      // With U+FFFE or U+FFFF possibly there, scalar by scalar.
+      if bytes[first...].contains(0xEF) { return escapeScalars(text) }
+      // Otherwise every byte that matters is ASCII: bytes, the others copied in runs.
       var out: [UInt8] = []
-      out.reserveCapacity(text.utf8.count + 16)
-      for byte in text.utf8 {
+      out.reserveCapacity(bytes.count + 16)
+      var run = 0
+      for i in first..<bytes.count {
+        let byte = bytes[i]
+        guard matters(byte) else { continue }
+        if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i])) }
+        run = i + 1
         switch byte {
         case 0x26: out.append(contentsOf: "&amp;".utf8)
         case 0x3C: out.append(contentsOf: "&lt;".utf8)
@@ -133,13 +142,12 @@ public enum RSSWriter {
         case 0x22: out.append(contentsOf: "&quot;".utf8)
         case 0x27: out.append(contentsOf: "&apos;".utf8)
         case 0x09, 0x0A, 0x0D: out.append(byte)
-        case 0..<0x20: continue
-        default: out.append(byte)
+        default: break
         }
       }
+      if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count])) }
       return String(decoding: out, as: UTF8.self)
-    }
-    return escapeScalars(text)
+    } ?? text
   }
 
   /// `escape` scalar by scalar, for any text: the bytes above are the same for text without 0xEF.

@@ -92,31 +92,35 @@ enum PrettyJSON {
   }
 
   /// A JSON string. Everything escaped is ASCII, so the UTF-8 bytes are looked at one by one and
-  /// the others copied as they are.
+  /// those between the escaped ones copied in runs.
   private static func quote(_ s: String, into out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
-    defer { out.append(UInt8(ascii: "\"")) }
-    let utf8 = s.utf8
-    if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-      return out.append(contentsOf: utf8)
-    }
-    for byte in utf8 {
-      switch byte {
-      case 0x22: out.append(contentsOf: #"\""#.utf8)
-      case 0x5C: out.append(contentsOf: #"\\"#.utf8)
-      case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-      case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-      case 0x09: out.append(contentsOf: #"\t"#.utf8)
-      case 0x08: out.append(contentsOf: #"\b"#.utf8)
-      case 0x0C: out.append(contentsOf: #"\f"#.utf8)
-      case 0..<0x20:
-        let hex = String(byte, radix: 16)
-        out.append(contentsOf: #"\u"#.utf8)
-        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 4 - hex.utf8.count))
-        out.append(contentsOf: hex.utf8)
-      default: out.append(byte)
+    var s = s
+    s.withUTF8 { bytes in
+      var run = 0
+      for i in 0..<bytes.count {
+        let byte = bytes[i]
+        guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+        if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i])) }
+        run = i + 1
+        switch byte {
+        case 0x22: out.append(contentsOf: #"\""#.utf8)
+        case 0x5C: out.append(contentsOf: #"\\"#.utf8)
+        case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+        case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+        case 0x09: out.append(contentsOf: #"\t"#.utf8)
+        case 0x08: out.append(contentsOf: #"\b"#.utf8)
+        case 0x0C: out.append(contentsOf: #"\f"#.utf8)
+        default:
+          let hex = String(byte, radix: 16)
+          out.append(contentsOf: #"\u"#.utf8)
+          out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 4 - hex.utf8.count))
+          out.append(contentsOf: hex.utf8)
+        }
       }
+      if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count])) }
     }
+    out.append(UInt8(ascii: "\""))
   }
 }
 
