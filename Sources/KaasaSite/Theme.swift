@@ -191,7 +191,9 @@ public struct Translations: Sendable {
     days = DateForm.allCases.map { Self.dayWriting($0, table: table) }
   }
 
-  public subscript(_ key: String) -> String {
+  public subscript(_ key: String) -> String { Self.text(key, in: table) }
+
+  private static func text(_ key: String, in table: [String: TranslationValue]) -> String {
     if case .text(let s)? = table[key] { return s }
     return key
   }
@@ -205,22 +207,22 @@ public struct Translations: Sendable {
   func fill(_ pattern: String, _ value: (Substring) -> String?) -> String {
     guard pattern.utf8.contains(UInt8(ascii: "{")) else { return pattern }
     var out = ""
-    var rest = Substring(pattern)
-    while let open = rest.firstIndex(of: "{") {
-      out += rest[..<open]
-      guard let close = rest[open...].firstIndex(of: "}") else {
-        rest = rest[open...]
-        break
-      }
-      out += value(rest[rest.index(after: open)..<close]) ?? String(rest[open...close])
-      rest = rest[rest.index(after: close)...]
-    }
-    return out + rest
+    Self.scan(pattern, text: { out += $0 }, name: { name, written in out += value(name) ?? String(written) })
+    return out
   }
 
-  func list(_ key: String) -> [String] {
-    if case .list(let l)? = table[key] { return l }
-    return []
+  /// Goes through `pattern`: the text between placeholders to `text`, and each `{name}` to `name`
+  /// with the placeholder as it is written. A `{` without a `}` after it is text.
+  private static func scan(
+    _ pattern: String, text: (Substring) -> Void, name: (_ name: Substring, _ written: Substring) -> Void
+  ) {
+    var rest = Substring(pattern)
+    while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+      text(rest[..<open])
+      name(rest[rest.index(after: open)..<close], rest[open...close])
+      rest = rest[rest.index(after: close)...]
+    }
+    text(rest)
   }
 
   /// Month-name forms: the plain date, "on" a date, "until" a date (Estonian and Russian inflect them).
@@ -264,36 +266,24 @@ public struct Translations: Sendable {
     var months = list(form.rawValue)
     if months.count != 12 { months = list("months") }
     var pattern: [DayWriting.Piece] = []
-    var text = ""
-    func flush() {
-      if !text.isEmpty { pattern.append(.text(text)) }
-      text = ""
-    }
-    // As `fill` reads a pattern.
-    var rest: Substring
-    if case .text(let p)? = table["date_pattern"] { rest = Substring(p) } else { rest = "date_pattern" }
-    while let open = rest.firstIndex(of: "{") {
-      text += rest[..<open]
-      guard let close = rest[open...].firstIndex(of: "}") else {
-        rest = rest[open...]
-        break
+    func add(_ text: Substring) {
+      guard !text.isEmpty else { return }
+      if case .text(let before)? = pattern.last {
+        pattern[pattern.count - 1] = .text(before + text)
+      } else {
+        pattern.append(.text(String(text)))
       }
-      switch rest[rest.index(after: open)..<close] {
-      case "day":
-        flush()
-        pattern.append(.day)
-      case "month":
-        flush()
-        pattern.append(.month)
-      case "year":
-        flush()
-        pattern.append(.year)
-      default: text += rest[open...close]
-      }
-      rest = rest[rest.index(after: close)...]
     }
-    text += rest
-    flush()
+    scan(
+      text("date_pattern", in: table), text: add,
+      name: { name, written in
+        switch name {
+        case "day": pattern.append(.day)
+        case "month": pattern.append(.month)
+        case "year": pattern.append(.year)
+        default: add(written)
+        }
+      })
     return DayWriting(months: months.count == 12 ? months : [], pattern: pattern)
   }
 
