@@ -249,12 +249,10 @@ public struct Builder: Sendable {
     -> OutputUpdater
   {
     if remembersOutput, let remembered = memory?.build {
-      return OutputUpdater(output: output, known: remembered.stamps, knownIsEverything: true)
+      return OutputUpdater(output: output, known: remembered.stamps, listed: nil)
     }
-    if let listing {
-      return OutputUpdater(output: output, known: previous?.stamps ?? [:], listed: listing.wait())
-    }
-    return OutputUpdater(output: output, known: previous?.stamps ?? [:])
+    let listed = listing?.wait() ?? OutputUpdater.listFiles(output.standardizedFileURL.path)
+    return OutputUpdater(output: output, known: previous?.stamps ?? [:], listed: listed)
   }
 
   /// Whether this process made the output and remembers every file it holds (`kaasa serve`).

@@ -221,25 +221,22 @@ final class OutputUpdater: OutputSink {
   }
   private let state: Mutex<State>
 
-  /// With `knownIsEverything`, the files of `known` are taken to be all the output holds, and it is
-  /// not listed: a process that made the output and remembers what it wrote (`kaasa serve`) knows.
-  /// Files changed or removed since are still found (reused files are checked first, written ones
-  /// compared); a file added by hand stays until a build that lists the output. Nothing is then
-  /// done per file of the output before the build: an edit that writes one page costs no more.
-  init(output: URL, known: [String: BuildCache.Stamp], knownIsEverything: Bool = false) {
-    base = output.standardizedFileURL.path
-    self.known = known
-    listed = knownIsEverything ? nil : Self.listFiles(base)
-    state = Mutex(State(directories: listed.map { Set($0.directories) }))
-  }
-
-  /// An update of the output whose files and folders `listed` holds, as `listFiles` listed them
-  /// (started before the build needed them).
-  init(output: URL, known: [String: BuildCache.Stamp], listed: Listing) {
+  /// `listed` is what the output holds, as `listFiles` lists it. Without it, the files of `known`
+  /// are taken to be all the output holds, and it is not listed: a process that made the output and
+  /// remembers what it wrote (`kaasa serve`) knows. Files changed or removed since are still found
+  /// (reused files are checked first, written ones compared); a file added by hand stays until a
+  /// build that lists the output. Nothing is then done per file of the output before the build: an
+  /// edit that writes one page costs no more.
+  init(output: URL, known: [String: BuildCache.Stamp], listed: Listing?) {
     base = output.standardizedFileURL.path
     self.known = known
     self.listed = listed
-    state = Mutex(State(directories: Set(listed.directories)))
+    state = Mutex(State(directories: listed.map { Set($0.directories) }))
+  }
+
+  /// An update of the output as it is listed now.
+  convenience init(output: URL, known: [String: BuildCache.Stamp]) {
+    self.init(output: output, known: known, listed: Self.listFiles(output.standardizedFileURL.path))
   }
 
   typealias Listing = (files: Set<String>, directories: [String])
