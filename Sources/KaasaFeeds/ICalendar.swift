@@ -417,10 +417,14 @@ enum ICalendarText {
   /// Folds a line at 75 octets with CRLF and one space, breaking between characters so that no
   /// UTF-8 sequence (nor, where it fits, a grapheme) is split.
   static func fold(_ line: String) -> String {
-    let limit = 75
-    guard line.utf8.count > limit else { return line }
-    return foldSimple(line, limit: limit) ?? foldGraphemes(line, limit: limit)
+    guard line.utf8.count > foldLimit else { return line }
+    var out: [UInt8] = []
+    appendFolded(Array(line.utf8), to: &out)
+    return String(decoding: out, as: UTF8.self)
   }
+
+  /// The octets a line may have before it is folded.
+  static let foldLimit = 75
 
   /// `fold` by grapheme, for any line.
   static func foldGraphemes(_ line: String, limit: Int) -> String {
@@ -515,14 +519,19 @@ enum ICalendarText {
 
   /// The line `bytes` (valid UTF-8), folded as `fold` does, and CRLF, appended to `out`.
   static func appendLine(_ bytes: [UInt8], to out: inout [UInt8]) {
-    let limit = 75
-    if bytes.count <= limit {
-      out.append(contentsOf: bytes)
-    } else if !bytes.withUnsafeBufferPointer({ appendFoldedSimple($0, limit: limit, to: &out) }) {
-      out.append(contentsOf: foldGraphemes(String(decoding: bytes, as: UTF8.self), limit: limit).utf8)
-    }
+    appendFolded(bytes, to: &out)
     out.append(0x0D)
     out.append(0x0A)
+  }
+
+  /// The line `bytes` (valid UTF-8), folded at `foldLimit` octets: byte by byte where every scalar
+  /// is a grapheme of its own, else by grapheme.
+  private static func appendFolded(_ bytes: [UInt8], to out: inout [UInt8]) {
+    if bytes.count <= foldLimit {
+      out.append(contentsOf: bytes)
+    } else if !bytes.withUnsafeBufferPointer({ appendFoldedSimple($0, limit: foldLimit, to: &out) }) {
+      out.append(contentsOf: foldGraphemes(String(decoding: bytes, as: UTF8.self), limit: foldLimit).utf8)
+    }
   }
 
 }
