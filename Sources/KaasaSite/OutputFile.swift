@@ -99,10 +99,9 @@ public struct SiteURLs: Sendable {
 
   /// `webcal://` form of an absolute http(s) URL, which calendar apps open as a subscription.
   public func webcal(_ path: String) -> String {
-    if let webcalBase { return webcalBase + path }
-    let abs = absolute(path)
-    if let r = abs.range(of: "://") { return "webcal://" + abs[r.upperBound...] }
-    return abs
+    // A base without a scheme has no subscription form: the address stays as it is.
+    guard let webcalBase else { return absolute(path) }
+    return webcalBase + path
   }
 
   /// Percent-encodes everything but ASCII letters, digits and `-._~` (each byte of UTF-8 outside
