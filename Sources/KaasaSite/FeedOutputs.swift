@@ -70,15 +70,26 @@ extension SiteRenderer {
 
   /// iCalendar of every timeline entry of `plans`, past and future, and their feedback windows.
   func calendarFile(path: String, name: String, plans: [Plan], model: SiteIndex) -> OutputFile {
-    var events: [FeedPieces.Event] = []
-    for plan in plans { events += model.pieces(plan).events }
-    events.sort { $0.start != $1.start ? $0.start < $1.start : $0.uid < $1.uid }
+    // Sorted as positions, not as events: moving an event retains its text and uid, and a site's
+    // calendar sorts every event of every plan.
+    let events = plans.map { model.pieces($0).events }
+    var order: [(start: Date, plan: Int32, event: Int32)] = []
+    order.reserveCapacity(events.reduce(0) { $0 + $1.count })
+    for (p, planEvents) in events.enumerated() {
+      for (e, event) in planEvents.enumerated() { order.append((event.start, Int32(p), Int32(e))) }
+    }
+    order.sort { a, b in
+      guard a.start == b.start else { return a.start < b.start }
+      return events[Int(a.plan)][Int(a.event)].uid < events[Int(b.plan)][Int(b.event)].uid
+    }
     let calendar = ICalendar(
       name: name, description: site.settings.description,
       productID: "-//Kaasa//Kaasa 1.0//\(site.settings.language.rawValue.uppercased())",
       timeZone: zone, refreshInterval: 12, language: site.settings.language.rawValue, events: [])
     return OutputFile(
-      path: path, parts: ICalendarWriter.renderParts(calendar, prepared: events.map(\.prepared)))
+      path: path,
+      parts: ICalendarWriter.renderParts(
+        calendar, prepared: order.map { events[Int($0.plan)][Int($0.event)].prepared }))
   }
 
   /// One event per timeline entry, past and future, and one for the feedback window.
