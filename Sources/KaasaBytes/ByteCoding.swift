@@ -127,9 +127,9 @@ public struct ByteReader {
     let n = try count()
     defer { offset += n }
     return try bytes.withUnsafeBufferPointer { buffer in
-      guard
-        let s = String(validating: UnsafeBufferPointer(rebasing: buffer[offset..<offset + n]), as: UTF8.self)
-      else { throw Damaged() }
+      guard let s = String(validUTF8: UnsafeBufferPointer(rebasing: buffer[offset..<offset + n])) else {
+        throw Damaged()
+      }
       return s
     }
   }
@@ -137,5 +137,25 @@ public struct ByteReader {
   public mutating func strings() throws -> [String] {
     let n = try count()
     return try (0..<n).map { _ in try string() }
+  }
+}
+
+extension String {
+  /// The text `bytes` encode, or nil when they are not valid UTF-8: what `String(validating:as:)`
+  /// answers. That initialiser looked up generic metadata on every call, which for the short
+  /// strings of a cache cost four times the validation itself; decoding (which repairs) and then
+  /// looking for a replacement character gives the same answer.
+  public init?(validUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+    var decoded = String(decoding: bytes, as: UTF8.self)
+    // A repair writes U+FFFD (EF BF BD). Without the byte 0xEF in the result there was none; with
+    // it (a repair, or a character from U+F000 to U+FFFF in the bytes) the slow check decides.
+    let mayBeRepaired = decoded.withUTF8 { utf8 in
+      utf8.baseAddress.map { memchr($0, 0xEF, utf8.count) != nil } ?? false
+    }
+    if mayBeRepaired {
+      guard let valid = String(validating: bytes, as: UTF8.self) else { return nil }
+      decoded = valid
+    }
+    self = decoded
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KaasaBytes
 
 /// A content file's text after the checks every file gets: valid UTF-8, BOM dropped, CRLF made LF.
 public struct SourceText: Sendable {
@@ -9,7 +10,7 @@ public struct SourceText: Sendable {
     var bytes = data
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
     // The standard library validates fast; only a file that fails is walked again for the position.
-    if let valid = String(validating: bytes, as: UTF8.self) {
+    if let valid = bytes.withUnsafeBufferPointer({ String(validUTF8: $0) }) {
       // memchr: a loop over the array looking for a carriage return cost as much as the validation.
       let hasCR = bytes.withUnsafeBytes { raw in
         raw.baseAddress.map { memchr($0, 13, raw.count) != nil } ?? false
