@@ -76,8 +76,11 @@ public struct ParseCache: CacheContents, Sendable {
     var r = ByteReader(bytes)
     guard try r.string() == header else { throw ByteReader.Damaged() }
     let program = try r.string()
-    var entries: [String: Entry] = [:]
-    for _ in 0..<(try r.count()) {
+    let count = try r.count()
+    // Sized once (growing it was a tenth of the decoding); a damaged count asks for no more than a
+    // million, and the reading fails at the end of the bytes.
+    var entries = [String: Entry](minimumCapacity: min(count, 1 << 20))
+    for _ in 0..<count {
       let file = try r.string()
       let digest = try r.string()
       let stamp = try r.bool() ? try FileStamp(from: &r) : nil

@@ -168,11 +168,16 @@ struct BuildCache: CacheContents, Sendable {
     var r = ByteReader(bytes)
     guard try r.string() == header else { throw ByteReader.Damaged() }
     var cache = BuildCache(output: try r.string(), buildKey: try r.string(), listsToken: try r.string())
-    for _ in 0..<(try r.count()) {
+    // Each table sized once, as the parse cache's: a damaged count asks for no more than a million.
+    let files = try r.count()
+    cache.stamps.reserveCapacity(min(files, 1 << 20))
+    for _ in 0..<files {
       let path = try r.string()
       cache.stamps[path] = Stamp(size: try r.int64(), modified: try r.int64())
     }
-    for _ in 0..<(try r.count()) {
+    let plans = try r.count()
+    cache.plans.reserveCapacity(min(plans, 1 << 20))
+    for _ in 0..<plans {
       let id = try r.string()
       cache.plans[id] = PlanRecord(key: try r.string(), listing: try r.string(), files: try r.strings())
     }
