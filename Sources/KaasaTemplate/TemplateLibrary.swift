@@ -222,16 +222,17 @@ private struct Renderer {
 
   private func lookup(_ name: TagName) -> Any? {
     if name.current || name.parts.isEmpty { return stack.last }
-    var found: Any?
-    if name.anchored {
-      found = child(name.parts[0], of: stack[stack.count - 1])
-    } else {
-      for object in stack.reversed() {
-        if let value = child(name.parts[0], of: object) {
-          found = value
-          break
-        }
+    let first = name.parts[0]
+    // The objects are handed to `child` where they lie in the stack: taken out one by one (as a
+    // loop over the stack does), each was copied and destroyed, a third of a look-up.
+    var found: Any? = stack.withUnsafeBufferPointer { stack in
+      if name.anchored { return child(first, of: stack[stack.count - 1]) }
+      var i = stack.count - 1
+      while i >= 0 {
+        if let value = child(first, of: stack[i]) { return value }
+        i -= 1
       }
+      return nil
     }
     var i = 1
     while i < name.parts.count, let object = found {
