@@ -13,6 +13,7 @@ the environment:
     BENCH_SEED    generator seed, default 1
     BENCH_NOW     the day plans are spread around and built for, default 2026-12-01
     KAASA         the binary, default .build/release/kaasa
+    BENCH_SITES   where sites are generated and built, default Benchmarks/sites
 """
 
 import hashlib
@@ -34,10 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "Benchmarks"
-SITES = BENCH / "sites"
 RESULTS = BENCH / "results"
-# Outputs of earlier runs, moved here and removed once every figure is taken (see `set_aside`).
-ASIDE = SITES / ".set-aside"
 
 
 def env(name, default):
@@ -51,6 +49,10 @@ HUGO_MAX = int(env("BENCH_HUGO_MAX", "0")) or None
 SEED = int(env("BENCH_SEED", "1"))
 NOW = env("BENCH_NOW", "2026-12-01")
 KAASA = Path(env("KAASA", str(ROOT / ".build" / "release" / "kaasa")))
+# Where the sites are generated and built; a folder in memory (/dev/shm) leaves the disk out.
+SITES = Path(env("BENCH_SITES", str(BENCH / "sites")))
+# Outputs of earlier runs, moved here and removed once every figure is taken (see `set_aside`).
+ASIDE = SITES / ".set-aside"
 TIME = "/usr/bin/time"
 
 
