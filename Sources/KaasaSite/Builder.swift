@@ -73,11 +73,6 @@ public struct Builder: Sendable {
       phases.append((name, next.timeIntervalSince(mark), peakMemory()))
       mark = next
     }
-    // Plans parsed by an earlier build are taken from the parse cache when their bytes are unchanged.
-    let parseFile = write ? cacheFolder.map(ParseCache.file(in:)) : nil
-    let previousParse = parseFile.map {
-      clean ? ParseCache() : memory?.parse ?? ParseCache.load(from: $0) ?? ParseCache()
-    }
     // The previous build's cache, read beside loading and checking the content (it does not depend
     // on them); a process that remembers its last build has it already.
     let cacheFile = write ? cacheFolder.map { BuildCache.file(in: $0, output: output) } : nil
@@ -90,6 +85,13 @@ public struct Builder: Sendable {
     let outputListing: BackgroundResult<OutputUpdater.Listing>? =
       write && cacheFolder != nil && !remembersOutput && isFolder(output)
       ? BackgroundResult { [output] in OutputUpdater.listFiles(output.standardizedFileURL.path) } : nil
+    // Plans parsed by an earlier build are taken from the parse cache when their bytes are unchanged.
+    // Read after the two above are started: decoding it (16 MB for 10,000 plans) held one core
+    // while the other had nothing to do.
+    let parseFile = write ? cacheFolder.map(ParseCache.file(in:)) : nil
+    let previousParse = parseFile.map {
+      clean ? ParseCache() : memory?.parse ?? ParseCache.load(from: $0) ?? ParseCache()
+    }
     // Written beside the checks and the rendering (tens of megabytes for a large site); waited for
     // before returning.
     var parseSaved: BackgroundResult<Void>?
