@@ -353,8 +353,11 @@ enum ICalendarText {
     return String(decoding: out, as: UTF8.self)
   }
 
-  private static func needsEscaping(_ text: String) -> Bool {
-    text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0x5C || $0 == 0x3B || $0 == 0x2C })
+  private static func needsEscaping(_ text: String) -> Bool { text.utf8.contains(where: isEscapedOrDropped) }
+
+  /// A byte TEXT escapes (backslash, semicolon, comma, line breaks) or drops (other controls).
+  private static func isEscapedOrDropped(_ byte: UInt8) -> Bool {
+    byte < 0x20 || byte == 0x7F || byte == 0x5C || byte == 0x3B || byte == 0x2C
   }
 
   /// `escape(text)`, appended to `out`: the bytes between those escaped or dropped are copied in
@@ -369,7 +372,7 @@ enum ICalendarText {
         let byte = bytes[i]
         let previousWasCR = afterCR
         afterCR = byte == 0x0D
-        guard byte < 0x20 || byte == 0x7F || byte == 0x5C || byte == 0x3B || byte == 0x2C else { continue }
+        guard isEscapedOrDropped(byte) else { continue }
         if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i])) }
         run = i + 1
         switch byte {

@@ -50,7 +50,6 @@ enum FileError: Error, CustomStringConvertible {
   }
 
   /// Writes `data` to `path`; returns the written file's stamp.
-  @discardableResult
   static func writeFile(_ path: String, _ data: some ContiguousBytes) throws -> BuildCache.Stamp? {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FileError.write(path, errno) }
@@ -61,7 +60,6 @@ enum FileError: Error, CustomStringConvertible {
 
   /// Writes `parts` one after the other, gathered into chunks of about a megabyte; returns the
   /// written file's stamp.
-  @discardableResult
   static func writeFile(_ path: String, parts: [String]) throws -> BuildCache.Stamp? {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FileError.write(path, errno) }
