@@ -74,6 +74,10 @@ public struct ByteWriter: Sendable {
     bytes.append(contentsOf: raw)
     spill()
   }
+  public mutating func put(raw: ArraySlice<UInt8>) {
+    bytes.append(contentsOf: raw)
+    spill()
+  }
   public mutating func put(_ s: String?) {
     put(s != nil)
     if let s { put(s) }
@@ -97,6 +101,11 @@ public struct ByteReader {
   public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
   public var atEnd: Bool { offset == bytes.count }
+  /// How many bytes have been read.
+  public var position: Int { offset }
+
+  /// The bytes read since `start` (a `position`), sharing the storage of all of them.
+  public func bytes(since start: Int) -> ArraySlice<UInt8> { bytes[start..<offset] }
 
   public mutating func int64() throws -> Int64 {
     guard bytes.count - offset >= 8 else { throw Damaged() }

@@ -208,10 +208,17 @@ public struct ContentLoader: Sendable {
     var parsed: ParseCache?
     if parseCache != nil {
       var next = ParseCache()
+      next.entries.reserveCapacity(planFiles.count)
+      let previous = parseCache?.entries ?? [:]
       for (rel, result) in zip(planFiles, plans.results) {
         guard let digest = result.digest else { continue }
-        next.entries[rel] = ParseCache.Entry(
+        var entry = ParseCache.Entry(
           digest: digest, plan: result.value, diagnostics: result.diagnostics, stamp: result.stamp)
+        // A plan taken from the previous entry is what that entry's bytes say.
+        if result.reused, let before = previous[rel], before.digest == digest {
+          entry.encoded = before.encoded
+        }
+        next.entries[rel] = entry
       }
       parsed = next
     }

@@ -88,6 +88,34 @@ struct ParseCacheTests {
     #expect(edited.diagnostics == ContentLoader(siteDirectory: s.root).load().diagnostics)
   }
 
+  /// The next cache copies the bytes of plans taken from a cache read from disk rather than
+  /// encoding them again: what it writes must be exactly what encoding every plan gives.
+  @Test func entriesCopiedFromTheCacheOnDiskAreWhatEncodingThemGives() throws {
+    let s = try TestSite(files: [
+      "content/plans/a.md": TestSite.plan(title: "Esimene"),
+      "content/plans/b.md": TestSite.plan(title: "Teine", extra: "budget: { amount: 5, currency: EUR }\n"),
+      "content/plans/c.md": TestSite.plan(title: "Kolmas", extra: "type: nonsense\nvillages: [nowhere]\n"),
+    ])
+    defer { s.remove() }
+    let file = s.root.appendingPathComponent(".kaasa-cache/parsed-plans")
+    try #require(ContentLoader(siteDirectory: s.root, parseCache: ParseCache()).load().parsed).save(to: file)
+    try s.write("content/plans/a.md", TestSite.plan(title: "Esimene, muudetud"))
+    try s.write("content/plans/d.md", TestSite.plan(title: "Neljas"))
+    let next = try #require(
+      ContentLoader(siteDirectory: s.root, parseCache: ParseCache.load(from: file)).load().parsed)
+    #expect(
+      next.entries.filter { $0.value.encoded != nil }.keys.sorted() == [
+        "content/plans/b.md", "content/plans/c.md",
+      ])
+    var encodedAgain = next
+    for file in encodedAgain.entries.keys { encodedAgain.entries[file]?.encoded = nil }
+    #expect(next.encode() == encodedAgain.encode())
+    let decoded = try ParseCache.decode(next.encode())
+    #expect(
+      decoded.entries["content/plans/c.md"]?.diagnostics == next.entries["content/plans/c.md"]?.diagnostics)
+    #expect(decoded.entries["content/plans/b.md"]?.plan?.budget?.amount == 5)
+  }
+
   /// A load that trusts stamps does not read an unchanged file again, and sees any change.
   @Test func withStampsTrustedUnchangedFilesAreNotReadAndChangesAreSeen() throws {
     let s = try TestSite(files: [
