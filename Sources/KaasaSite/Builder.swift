@@ -79,12 +79,14 @@ public struct Builder: Sendable {
     let previousBuild: BackgroundResult<BuildCache?>? =
       clean || memory?.build != nil
       ? nil : cacheFile.map { file in BackgroundResult { BuildCache.load(from: file) } }
-    // An output updated in place is listed (to find files that are not the build's) beside
-    // loading: 20,000 files in 10,000 folders take as long to list as the rest of a rebuild's
-    // loading.
+    // An output updated in place is listed (to find files that are not the build's, and those
+    // changed since the previous build) beside loading: 20,000 files in 10,000 folders take as long
+    // to list as the rest of a rebuild's loading.
     let outputListing: BackgroundResult<OutputUpdater.Listing>? =
       write && cacheFolder != nil && !remembersOutput && isFolder(output)
-      ? BackgroundResult { [output] in OutputUpdater.listFiles(output.standardizedFileURL.path) } : nil
+      ? BackgroundResult { [output] in
+        OutputUpdater.listFiles(output.standardizedFileURL.path) { previousBuild?.wait() ?? nil }
+      } : nil
     // Plans parsed by an earlier build are taken from the parse cache when their bytes are unchanged.
     // Read after the two above are started: decoding it (16 MB for 10,000 plans) held one core
     // while the other had nothing to do.
@@ -161,6 +163,7 @@ public struct Builder: Sendable {
       incremental = SiteRenderer.Incremental(
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
         previousLists: previous == nil ? nil : previousLists, output: output.standardizedFileURL)
+      if previous != nil { incremental?.changedOutputs = outputListing?.wait().changedSinceRecord }
       // New lists are written while the areas and site-wide files are rendered (760 MB for
       // 100,000 plans, over a second on one core after everything else); the cache that names them
       // is written after them. A process that keeps its caches writes them when it is told to.

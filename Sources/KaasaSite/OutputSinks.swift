@@ -252,7 +252,16 @@ final class OutputUpdater: OutputSink {
     self.init(output: output, known: known, listed: Self.listFiles(output.standardizedFileURL.path))
   }
 
-  typealias Listing = (files: Set<String>, directories: [String])
+  /// What the output holds, listed before the build.
+  struct Listing: Sendable {
+    var files: Set<String>
+    var directories: [String]
+    /// When compared with the previous build's record: the files it names that are gone, not as it
+    /// recorded them, or without a recorded stamp.
+    var changedSinceRecord: Set<String>? = nil
+    /// Whether the output holds exactly the files recorded, each as recorded.
+    var matchesRecord = false
+  }
 
   private func exists(_ path: String) -> Bool {
     if let listed { listed.files.contains(path) } else { known[path] != nil }
@@ -348,8 +357,9 @@ final class OutputUpdater: OutputSink {
       built.count == existingCount && zip(built, built.dropFirst()).allSatisfy({ $0 < $1 })
       && built.allSatisfy(exists)
     var stamps: [String: BuildCache.Stamp]
-    if same && listed == nil {
-      // Every file known was built: reused ones keep their stamps.
+    // Every file known was built and, when listed, the output held them as recorded and no other.
+    if same && (listed.map { $0.matchesRecord && $0.files.count == known.count } ?? true) {
+      // Reused files keep their stamps.
       stamps = known
       for (path, stamp) in changed { stamps[path] = stamp }
     } else {
@@ -404,13 +414,19 @@ final class OutputUpdater: OutputSink {
   }
 
   /// Relative paths of the files and folders below `base` (hidden ones included: they are ours too).
-  static func listFiles(_ base: String) -> Listing {
+  /// Given the previous build's record (asked for once the listing is done, so that reading it and
+  /// listing go on side by side), each file's stamp is taken from its folder as it is listed and
+  /// compared with the recorded one: the 20,000 files of a large site were otherwise looked up again
+  /// by path while plans waited for the answer.
+  static func listFiles(_ base: String, record: () -> BuildCache? = { nil }) -> Listing {
     var files = Set<String>()
     var directories: [String] = []
+    var stamped: [(path: String, stamp: BuildCache.Stamp?)] = []
     var queue = [""]
     while let rel = queue.popLast() {
       guard let dir = opendir(rel.isEmpty ? base : base + "/" + rel) else { continue }
       defer { closedir(dir) }
+      let descriptor = dirfd(dir)
       while let entry = readdir(dir) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
           String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
@@ -428,10 +444,34 @@ final class OutputUpdater: OutputSink {
           queue.append(path)
         } else {
           files.insert(path)
+          var info = stat()
+          let found = fstatat(descriptor, name, &info, 0) == 0
+          stamped.append((path, found ? BuildCache.Stamp(info) : nil))
         }
       }
     }
-    return (files, directories)
+    var listing = Listing(files: files, directories: directories)
+    guard let record = record() else { return listing }
+    // Recorded files that are not there, not as recorded, or that have no recorded stamp.
+    var changed = Set<String>()
+    var recordedThere = 0
+    for (path, stamp) in stamped {
+      guard let recorded = record.stamps[path] else { continue }
+      recordedThere += 1
+      if stamp != recorded { changed.insert(path) }
+    }
+    if recordedThere < record.stamps.count {
+      for path in record.stamps.keys where !files.contains(path) { changed.insert(path) }
+    }
+    for plan in record.plans.values {
+      for path in plan.files where record.stamps[path] == nil { changed.insert(path) }
+    }
+    for job in record.jobs.values {
+      for path in job.files where record.stamps[path] == nil { changed.insert(path) }
+    }
+    listing.changedSinceRecord = changed
+    listing.matchesRecord = changed.isEmpty && recordedThere == files.count
+    return listing
   }
 }
 

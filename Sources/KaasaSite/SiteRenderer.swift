@@ -65,6 +65,9 @@ public struct SiteRenderer: Sendable {
     /// The lists `previous` names, read only if this build needs them.
     var previousLists: PendingLists?
     var output: URL
+    /// The files of `previous` not as it recorded them, when the output was listed and compared with
+    /// it before rendering; nil when each file is looked at as its plan or area is reused.
+    var changedOutputs: Set<String>?
     /// Given the lists to keep as soon as they are known, before areas and site-wide files are
     /// rendered, so that they can be written meanwhile; they are also returned in `Rendered`.
     var listsMade: (@Sendable (ListsCache) -> Void)?
@@ -87,8 +90,14 @@ public struct SiteRenderer: Sendable {
     let base = SiteIndex(site: site, zone: zone, now: now, history: history)
     let plans = site.plans
     let previous = incremental?.previous
-    // Held open: a rebuild looks at tens of thousands of files in it.
+    // Held open: a rebuild looks at tens of thousands of files in it, unless they were looked at
+    // as the output was listed.
     let outputFolder = OutputFolder(incremental?.output.path ?? "")
+    let changedOutputs = incremental?.changedOutputs
+    @Sendable func unchanged(_ files: [String]) -> Bool {
+      guard let changedOutputs else { return previous?.unchangedFiles(files, in: outputFolder) == true }
+      return changedOutputs.isEmpty || !files.contains(where: changedOutputs.contains)
+    }
     // Per plan, in parallel: its keys, and its previous output when that is still valid.
     typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?)
     let lookups = try parallelMap(plans.indices) { i -> Lookup in
@@ -96,7 +105,7 @@ public struct SiteRenderer: Sendable {
       guard let incremental else { return (nil, nil, nil) }
       let (key, listing) = planKeys(plan, facts: base.factsInOrder[i], incremental)
       guard let key, let record = previous?.plans[plan.id], record.key == key,
-        previous?.unchangedFiles(record.files, in: outputFolder) == true
+        unchanged(record.files)
       else { return (key, listing, nil) }
       return (key, listing, record)
     }
@@ -199,7 +208,7 @@ public struct SiteRenderer: Sendable {
         key = k.finish()
       }
       guard let key, let record = previous?.jobs[job.name], record.key == key,
-        previous?.unchangedFiles(record.files, in: outputFolder) == true
+        unchanged(record.files)
       else { return (key, nil) }
       return (
         key, try record.files.map { try sink.accept(OutputFile(reusing: $0)) }
