@@ -19,7 +19,7 @@ import Synchronization
 /// What lists show of each plan is kept beside it, in a `ListsCache` of its own.
 struct BuildCache: CacheContents, Sendable {
   /// Bump whenever what is stored or how keys are computed changes.
-  static let header = "kaasa-build 6\n"
+  static let header = "kaasa-build 7\n"
 
   struct Stamp: Sendable, Equatable {
     var size: Int64
@@ -36,6 +36,43 @@ struct BuildCache: CacheContents, Sendable {
       size = Int64(info.st_size)
       modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
     }
+  }
+
+  /// A folder's inode and modification and change times: adding, removing or renaming anything in
+  /// it changes them.
+  struct FolderStamp: Sendable, Equatable {
+    var inode: UInt64
+    var modified: Int64
+    var changed: Int64
+
+    /// No stamp: the folder is listed.
+    static let none = FolderStamp(inode: 0, modified: 0, changed: 0)
+
+    init(inode: UInt64, modified: Int64, changed: Int64) {
+      self.inode = inode
+      self.modified = modified
+      self.changed = changed
+    }
+
+    /// A folder's stamp; nil for anything else.
+    init?(_ info: stat) {
+      guard (info.st_mode & S_IFMT) == S_IFDIR else { return nil }
+      inode = UInt64(info.st_ino)
+      modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+      changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+    }
+
+    /// Whether the folder last changed more than two seconds before `now` (nanoseconds since 1970).
+    /// File times advance in ticks, so two changes close together can leave the same stamp; a stamp
+    /// this old cannot be taken again by a later change.
+    func isSettled(at now: Int64) -> Bool { now - max(modified, changed) > 2_000_000_000 }
+  }
+
+  /// A folder of the output: how many files and folders it holds, and its stamp when it held
+  /// exactly those (all named by this cache) and the stamp could be trusted; `.none` if not.
+  struct FolderRecord: Sendable, Equatable {
+    var stamp: FolderStamp
+    var entries: Int
   }
 
   struct PlanRecord: Sendable {
@@ -58,6 +95,48 @@ struct BuildCache: CacheContents, Sendable {
   var stamps: [String: Stamp] = [:]
   var plans: [String: PlanRecord] = [:]
   var jobs: [String: JobRecord] = [:]
+  /// Every folder of the output, by path ("" for the output itself).
+  var folders: [String: FolderRecord] = [:]
+
+  /// Files of plans and jobs that have no stamp (one could not be taken): never reused as they are.
+  var unstampedFiles: [String] {
+    var out: [String] = []
+    for plan in plans.values { out += plan.files.filter { stamps[$0] == nil } }
+    for job in jobs.values { out += job.files.filter { stamps[$0] == nil } }
+    return out
+  }
+
+  /// The folders holding `files` (sorted paths, as a build names them), each with how many files and
+  /// folders it holds and `stamp(path)` as its stamp, unless it is in `touched` (the folders the
+  /// build wrote, made or removed something in; nil: all of them).
+  static func folderRecords(
+    holding files: [String], stamp: (String) -> FolderStamp?, touched: Set<String>?
+  ) -> [String: FolderRecord] {
+    var entries: [String: Int] = ["": 0]
+    var last = ""
+    for path in files {
+      var dir = parentPath(path)
+      // Sorted paths come folder by folder: most files are in the folder of the one before.
+      if dir == last, !dir.isEmpty {
+        entries[dir]! += 1
+        continue
+      }
+      last = dir
+      var isNew = entries[dir] == nil
+      entries[dir, default: 0] += 1
+      while isNew && !dir.isEmpty {
+        dir = parentPath(dir)
+        isNew = entries[dir] == nil
+        entries[dir, default: 0] += 1
+      }
+    }
+    var records = [String: FolderRecord](minimumCapacity: entries.count)
+    for (path, count) in entries {
+      let trusted = touched.map { !$0.contains(path) } ?? false
+      records[path] = FolderRecord(stamp: trusted ? stamp(path) ?? .none : .none, entries: count)
+    }
+    return records
+  }
 
   /// Whether `other` records the same keys and files for every plan and job (what a rebuild in
   /// which nothing changed produces): then the cache on disk needs no rewriting.
@@ -162,6 +241,15 @@ struct BuildCache: CacheContents, Sendable {
       w.put(j.key)
       w.put(j.files)
     }
+    w.put(folders.count)
+    for path in folders.keys.sorted() {
+      let f = folders[path]!
+      w.put(path)
+      w.put(Int64(bitPattern: f.stamp.inode))
+      w.put(f.stamp.modified)
+      w.put(f.stamp.changed)
+      w.put(f.entries)
+    }
   }
 
   static func decode(_ bytes: [UInt8]) throws -> BuildCache {
@@ -184,6 +272,14 @@ struct BuildCache: CacheContents, Sendable {
     for _ in 0..<(try r.count()) {
       let name = try r.string()
       cache.jobs[name] = JobRecord(key: try r.string(), files: try r.strings())
+    }
+    let folders = try r.count()
+    cache.folders.reserveCapacity(min(folders, 1 << 20))
+    for _ in 0..<folders {
+      let path = try r.string()
+      let stamp = FolderStamp(
+        inode: UInt64(bitPattern: try r.int64()), modified: try r.int64(), changed: try r.int64())
+      cache.folders[path] = FolderRecord(stamp: stamp, entries: try r.int())
     }
     guard r.atEnd else { throw ByteReader.Damaged() }
     return cache

@@ -218,9 +218,12 @@ public struct Builder: Sendable {
         BuildCache.remove(cacheFile)
         memory?.forgetBuild()
       }
-      cache.stamps = try target.commit(built: rendered.files.map(\.path))
+      let built = rendered.files.map(\.path)
+      cache.stamps = try target.commit(built: built)
+      cache.folders = target.folders(
+        built: built, listed: outputListing?.wait(), remembered: remembersOutput ? memory?.build : nil)
       phase("commit")
-      let changed = !unchanged || cache.stamps != previous?.stamps
+      let changed = !unchanged || cache.stamps != previous?.stamps || cache.folders != previous?.folders
       if changed && unchanged { BuildCache.remove(cacheFile) }
       // The lists go first: the cache names them.
       let listsFile = ListsCache.file(besideCache: cacheFile)
@@ -345,6 +348,35 @@ private enum OutputTarget {
     } catch {
       discard()
       throw error
+    }
+  }
+
+  /// The folders of the output once committed. Those this build left alone keep the stamps found
+  /// before it (`listed`, or what a process that made the output remembers); the others are
+  /// listed by the next build.
+  func folders(built: [String], listed: OutputUpdater.Listing?, remembered: BuildCache?)
+    -> [String: BuildCache.FolderRecord]
+  {
+    switch self {
+    case .kept:
+      return [:]
+    case .staged:
+      return BuildCache.folderRecords(holding: built, stamp: { _ in nil }, touched: nil)
+    case .updated(let u):
+      let touched = u.touched
+      // Stamps as found before the build: listed, or as recorded for folders found as recorded.
+      let found = listed?.folders ?? [:]
+      let recorded =
+        listed.map { $0.trustsRecord ? $0.recordFolders : [:] } ?? remembered?.folders ?? [:]
+      // The same files as recorded: the same folders, each holding as many.
+      if u.builtWhatWasKnown && !recorded.isEmpty {
+        var next = recorded
+        for (path, stamp) in found { next[path]?.stamp = stamp }
+        for path in touched { next[path]?.stamp = .none }
+        return next
+      }
+      return BuildCache.folderRecords(
+        holding: built, stamp: { found[$0] ?? recorded[$0]?.stamp }, touched: touched)
     }
   }
 

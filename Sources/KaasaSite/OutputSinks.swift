@@ -231,8 +231,18 @@ final class OutputUpdater: OutputSink {
     /// Stamps of the files compared or written (nil: written, but its stamp could not be taken);
     /// a reused file keeps its stamp in `known`.
     var stamps: [String: BuildCache.Stamp?] = [:]
+    /// Folders something was written, made or removed in (relative paths, "" for the output).
+    var touched = Set<String>()
+    /// Whether the files committed were exactly those of `known`, as listed (or remembered).
+    var builtWhatWasKnown = false
   }
   private let state: Mutex<State>
+
+  /// The folders this update wrote, made or removed something in: their stamps changed.
+  var touched: Set<String> { state.withLock { $0.touched } }
+
+  /// Whether the files committed were exactly those of `known`, each as known or rewritten.
+  var builtWhatWasKnown: Bool { state.withLock { $0.builtWhatWasKnown } }
 
   /// `listed` is what the output holds, as `listFiles` lists it. Without it, the files of `known`
   /// are taken to be all the output holds, and it is not listed: a process that made the output and
@@ -256,6 +266,13 @@ final class OutputUpdater: OutputSink {
   struct Listing: Sendable {
     var files: Set<String>
     var directories: [String]
+    /// The stamps of the folders that were listed (`.none` for one that changed too recently to be
+    /// trusted). With `trustsRecord`, the others hold what the record names, as its stamps say.
+    var folders: [String: BuildCache.FolderStamp] = [:]
+    /// Whether folders whose stamps were those recorded were taken to hold what was recorded.
+    var trustsRecord = false
+    /// The folders the record this listing was compared with names.
+    var recordFolders: [String: BuildCache.FolderRecord] = [:]
     /// When compared with the previous build's record: the files it names that are gone, not as it
     /// recorded them, or without a recorded stamp.
     var changedSinceRecord: Set<String>? = nil
@@ -326,6 +343,7 @@ final class OutputUpdater: OutputSink {
     state.withLock {
       $0.pending.append((temporary, target))
       $0.stamps[file.path] = .some(stamp)
+      $0.touched.insert(parentPath(file.path))
     }
   }
 
@@ -336,7 +354,13 @@ final class OutputUpdater: OutputSink {
       var directories = s.directories ?? Self.folders(holding: known.keys)
       s.directories = nil
       defer { s.directories = directories }
-      s.madeDirectories += try makeParentFolders(of: path, under: base, known: &directories)
+      let made = try makeParentFolders(of: path, under: base, known: &directories)
+      for full in made {
+        let folder = String(full.dropFirst(base.count + 1))
+        s.touched.insert(folder)
+        s.touched.insert(parentPath(folder))
+      }
+      s.madeDirectories += made
     }
   }
 
@@ -362,6 +386,7 @@ final class OutputUpdater: OutputSink {
       // Reused files keep their stamps.
       stamps = known
       for (path, stamp) in changed { stamps[path] = stamp }
+      state.withLock { $0.builtWhatWasKnown = true }
     } else {
       stamps = [:]
       stamps.reserveCapacity(built.count)
@@ -372,14 +397,21 @@ final class OutputUpdater: OutputSink {
     if same { return stamps }
     let builtSet = Set(built)
     let existingFiles = listed?.files ?? Set(known.keys)
-    for path in existingFiles where !builtSet.contains(path) { unlink(base + "/" + path) }
+    var removedFrom = Set<String>()
+    for path in existingFiles where !builtSet.contains(path) {
+      unlink(base + "/" + path)
+      removedFrom.insert(parentPath(path))
+    }
     let kept = Self.folders(holding: builtSet)
     let existingDirectories = listed?.directories ?? Array(Self.folders(holding: known.keys))
     // Deepest first, so a folder is empty by the time it is reached.
     let emptied = existingDirectories.filter { !kept.contains($0) }
     for dir in emptied.sorted(by: { $0.utf8.count > $1.utf8.count }) {
       rmdir(base + "/" + dir)
+      removedFrom.insert(dir)
+      removedFrom.insert(parentPath(dir))
     }
+    state.withLock { $0.touched.formUnion(removedFrom) }
     return stamps
   }
 
@@ -413,45 +445,158 @@ final class OutputUpdater: OutputSink {
     return stamp
   }
 
-  /// Relative paths of the files and folders below `base` (hidden ones included: they are ours too).
-  /// Given the previous build's record (asked for once the listing is done, so that reading it and
-  /// listing go on side by side), each file's stamp is taken from its folder as it is listed and
-  /// compared with the recorded one: the 20,000 files of a large site were otherwise looked up again
-  /// by path while plans waited for the answer.
+  /// What the output `base` holds: its files and folders (hidden ones included: they are ours too).
+  ///
+  /// Given the previous build's record, each file's stamp is compared with the recorded one, and
+  /// folders are listed only when they may hold something else than recorded: a folder whose stamp
+  /// is the one recorded when it held exactly the recorded files and folders holds them still
+  /// (anything added, removed or renamed in it changes its stamp). Listing the 10,000 folders of a
+  /// large site was the longest part of a rebuild's start; a file changed in place is found by its
+  /// own stamp. Without a record of folders (a first rebuild), everything is listed.
   static func listFiles(_ base: String, record: () -> BuildCache? = { nil }) -> Listing {
-    var files = Set<String>()
-    var directories: [String] = []
-    var stamped: [(path: String, stamp: BuildCache.Stamp?)] = []
-    var queue = [""]
-    while let rel = queue.popLast() {
-      guard let dir = opendir(rel.isEmpty ? base : base + "/" + rel) else { continue }
-      defer { closedir(dir) }
-      let descriptor = dirfd(dir)
-      while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-          String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-        }
-        if name == "." || name == ".." { continue }
-        let path = rel.isEmpty ? name : rel + "/" + name
-        var type = Int32(entry.pointee.d_type)
-        if type == Int32(DT_UNKNOWN) {
-          var info = stat()
-          lstat(base + "/" + path, &info)
-          type = (info.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : Int32(DT_REG)
-        }
-        if type == Int32(DT_DIR) {
-          directories.append(path)
-          queue.append(path)
+    let record = record()
+    if let record, let listing = listed(base, against: record) { return listing }
+    let walk = OutputWalk(base: base)
+    walk.list("")
+    var listing = Listing(files: walk.files, directories: walk.directories, folders: walk.folders)
+    if let record { listing.compare(walk.stamped, with: record) }
+    return listing
+  }
+
+  /// The listing of `base` from `record`'s folders, or nil when a file or folder it names is gone.
+  private static func listed(_ base: String, against record: BuildCache) -> Listing? {
+    guard record.folders[""] != nil else { return nil }
+    let walk = OutputWalk(base: base)
+    guard walk.root >= 0 else { return nil }
+    walk.directories.reserveCapacity(record.folders.count)
+    walk.folders.reserveCapacity(record.folders.count)
+    var unrecorded = Set<String>()
+    for (path, folder) in record.folders {
+      var info = stat()
+      guard fstatat(walk.root, path.isEmpty ? "." : path, &info, AT_SYMLINK_NOFOLLOW) == 0,
+        let stamp = BuildCache.FolderStamp(info)
+      else { return nil }
+      if !path.isEmpty { walk.directories.append(path) }
+      if folder.stamp != .none && stamp == folder.stamp { continue }
+      // Listed: what the record does not name is found, and everything it names must be there.
+      guard let entries = walk.entries(of: path) else { return nil }
+      var named = 0
+      for (name, isFolder) in entries {
+        let child = path.isEmpty ? name : path + "/" + name
+        if isFolder {
+          if record.folders[child] != nil {
+            named += 1
+          } else {
+            walk.directories.append(child)
+            walk.list(child)
+          }
+        } else if record.stamps[child] != nil {
+          named += 1
         } else {
-          files.insert(path)
-          var info = stat()
-          let found = fstatat(descriptor, name, &info, 0) == 0
-          stamped.append((path, found ? BuildCache.Stamp(info) : nil))
+          unrecorded.insert(child)
+        }
+      }
+      guard named == folder.entries else { return nil }
+    }
+    // Files changed in place keep their folder's stamp: each recorded file is looked at.
+    var changed = Set<String>()
+    for (path, recorded) in record.stamps {
+      var info = stat()
+      if fstatat(walk.root, path, &info, 0) != 0 || BuildCache.Stamp(info) != recorded {
+        changed.insert(path)
+      }
+    }
+    changed.formUnion(record.unstampedFiles)
+    var files = Set(record.stamps.keys)
+    files.formUnion(unrecorded)
+    files.formUnion(walk.files)
+    var listing = Listing(files: files, directories: walk.directories, folders: walk.folders)
+    listing.trustsRecord = true
+    listing.recordFolders = record.folders
+    listing.changedSinceRecord = changed
+    listing.matchesRecord = changed.isEmpty && unrecorded.isEmpty && walk.files.isEmpty
+    return listing
+  }
+}
+
+/// A walk through an output folder's files and folders.
+private final class OutputWalk {
+  /// The output folder, held open (`-1` if it cannot be opened).
+  let root: Int32
+  let now = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+  var files = Set<String>()
+  var directories: [String] = []
+  /// Files listed with their stamps (nil: not a regular file).
+  var stamped: [(path: String, stamp: BuildCache.Stamp?)] = []
+  /// Stamps of the folders listed, taken before reading them; `.none` for those that changed too
+  /// recently to be trusted.
+  var folders: [String: BuildCache.FolderStamp] = [:]
+
+  init(base: String) {
+    root = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+  }
+
+  deinit {
+    if root >= 0 { close(root) }
+  }
+
+  /// The names in folder `path` (relative to the output), each with whether it is a folder; the
+  /// folder's stamp is taken first, so that a change made while it is read changes the stamp kept.
+  func entries(of path: String) -> [(name: String, isFolder: Bool)]? {
+    guard root >= 0 else { return nil }
+    let descriptor = openat(root, path.isEmpty ? "." : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    guard let dir = fdopendir(descriptor) else {
+      close(descriptor)
+      return nil
+    }
+    defer { closedir(dir) }
+    var info = stat()
+    let stamp = fstat(descriptor, &info) == 0 ? BuildCache.FolderStamp(info) : nil
+    folders[path] = stamp.flatMap { $0.isSettled(at: now) ? $0 : nil } ?? .none
+    var out: [(name: String, isFolder: Bool)] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+      }
+      if name == "." || name == ".." { continue }
+      var type = Int32(entry.pointee.d_type)
+      if type == Int32(DT_UNKNOWN) {
+        var info = stat()
+        fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW)
+        type = (info.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : Int32(DT_REG)
+      }
+      let isFolder = type == Int32(DT_DIR)
+      if !isFolder {
+        var info = stat()
+        let found = fstatat(descriptor, name, &info, 0) == 0
+        stamped.append((path.isEmpty ? name : path + "/" + name, found ? BuildCache.Stamp(info) : nil))
+      }
+      out.append((name, isFolder))
+    }
+    return out
+  }
+
+  /// Lists folder `path` and everything below it.
+  func list(_ path: String) {
+    var queue = [path]
+    while let rel = queue.popLast() {
+      for (name, isFolder) in entries(of: rel) ?? [] {
+        let child = rel.isEmpty ? name : rel + "/" + name
+        if isFolder {
+          directories.append(child)
+          queue.append(child)
+        } else {
+          files.insert(child)
         }
       }
     }
-    var listing = Listing(files: files, directories: directories)
-    guard let record = record() else { return listing }
+  }
+}
+
+extension OutputUpdater.Listing {
+  /// Compares the stamps of the files listed with those `record` recorded.
+  mutating func compare(_ stamped: [(path: String, stamp: BuildCache.Stamp?)], with record: BuildCache) {
     // Recorded files that are not there, not as recorded, or that have no recorded stamp.
     var changed = Set<String>()
     var recordedThere = 0
@@ -463,15 +608,9 @@ final class OutputUpdater: OutputSink {
     if recordedThere < record.stamps.count {
       for path in record.stamps.keys where !files.contains(path) { changed.insert(path) }
     }
-    for plan in record.plans.values {
-      for path in plan.files where record.stamps[path] == nil { changed.insert(path) }
-    }
-    for job in record.jobs.values {
-      for path in job.files where record.stamps[path] == nil { changed.insert(path) }
-    }
-    listing.changedSinceRecord = changed
-    listing.matchesRecord = changed.isEmpty && recordedThere == files.count
-    return listing
+    changed.formUnion(record.unstampedFiles)
+    changedSinceRecord = changed
+    matchesRecord = changed.isEmpty && recordedThere == files.count
   }
 }
 

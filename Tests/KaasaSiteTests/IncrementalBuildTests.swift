@@ -466,6 +466,84 @@ struct IncrementalBuildTests {
     #expect(!FileManager.default.fileExists(atPath: folder.path))
   }
 
+  /// A build lists only the folders of the output whose stamps are not those recorded when they held
+  /// what the build made; a file changed in place is found by its own stamp. Here every folder is
+  /// old enough to be trusted (its times set an hour back), then changed by hand: a file added, a
+  /// file changed in place, a folder added, each in another folder; later a file removed.
+  @Test func foldersTrustedByTheirStampsStillShowWhatWasChangedInThem() throws {
+    let site = try EditableSite(seed: 12)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let reference = site.root.appendingPathComponent("reference")
+    let cacheFile = BuildCache.file(in: site.root.appendingPathComponent(".kaasa-cache"), output: output)
+    let now = fixedNow("2026-11-26T12:00")
+    let fm = FileManager.default
+    func age() throws {
+      let base = output.standardizedFileURL.path
+      var folders = [base]
+      let e = fm.enumerator(atPath: base)!
+      while let rel = e.nextObject() as? String {
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: base + "/" + rel, isDirectory: &isDir), isDir.boolValue {
+          folders.append(base + "/" + rel)
+        }
+      }
+      for folder in folders {
+        try fm.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: folder)
+      }
+      // Their change times are now: trusted only two seconds later.
+      Thread.sleep(forTimeInterval: 2.2)
+    }
+    func matchesACleanBuild() throws -> Bool {
+      try? fm.removeItem(at: reference)
+      _ = try self.reference(site, output: reference).build(now: now)
+      let folders = { (url: URL) in Set(fm.enumerator(atPath: url.path)!.compactMap { $0 as? String }) }
+      return try snapshot(output) == snapshot(reference) && folders(output) == folders(reference)
+    }
+    _ = try builder(site, output: output).build(now: now)
+    try age()
+    _ = try builder(site, output: output).build(now: now)
+    let trusted = try #require(BuildCache.load(from: cacheFile)).folders
+    #expect(trusted.count > 20)
+    #expect(trusted.values.allSatisfy { $0.stamp != .none })
+
+    let plans = try fm.contentsOfDirectory(atPath: output.appendingPathComponent("plans").path).sorted()
+      .filter { !$0.contains(".") }
+    let plan = { (n: Int) in output.appendingPathComponent("plans/" + plans[n]) }
+    try Data("käsitsi".utf8).write(to: plan(0).appendingPathComponent("lisatud.txt"))
+    let page = plan(1).appendingPathComponent("index.html")
+    let handle = try FileHandle(forWritingTo: page)
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data("<p>käsitsi</p>".utf8))
+    try handle.close()
+    try fm.createDirectory(
+      at: plan(2).appendingPathComponent("lisatud/sees"), withIntermediateDirectories: true)
+    try Data("käsitsi".utf8).write(to: plan(2).appendingPathComponent("lisatud/sees/fail.txt"))
+    let again = try builder(site, output: output).build(now: now)
+    #expect(again.reusedPlans == plans.count - 1, "the page changed in place is made again")
+    #expect(try matchesACleanBuild())
+    // Folders this build left alone keep their stamps; those it changed are listed next time.
+    let next = try #require(BuildCache.load(from: cacheFile)).folders
+    #expect(next.keys.sorted() == trusted.keys.sorted())
+    let relisted = next.filter { $0.value.stamp != trusted[$0.key]?.stamp }.keys.sorted()
+    #expect(relisted == ["plans/" + plans[0], "plans/" + plans[1], "plans/" + plans[2]])
+    // An edit of a body writes its plan's page alone: only that folder is listed next time.
+    let edited = try #require(site.planFiles().max { $0.lastPathComponent < $1.lastPathComponent })
+    try site.write(try site.read(edited) + "\nUus lõik.\n", to: edited)
+    _ = try builder(site, output: output).build(now: now)
+    let afterEdit = try #require(BuildCache.load(from: cacheFile)).folders
+    let folder = "plans/" + edited.deletingPathExtension().lastPathComponent
+    #expect(afterEdit.filter { $0.value.stamp != next[$0.key]?.stamp }.keys.sorted() == [folder])
+    #expect(afterEdit[folder]?.stamp == BuildCache.FolderStamp.none)
+    #expect(try matchesACleanBuild())
+
+    try age()
+    _ = try builder(site, output: output).build(now: now)
+    try fm.removeItem(at: plan(3).appendingPathComponent("index.html"))
+    _ = try builder(site, output: output).build(now: now)
+    #expect(try matchesACleanBuild())
+  }
+
   /// `kaasa serve` remembers what its output holds instead of listing it: what is changed, removed
   /// or emptied there by hand is still put right by the next build.
   @Test func aProcessThatRemembersItsOutputStillRepairsIt() throws {
