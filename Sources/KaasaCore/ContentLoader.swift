@@ -12,8 +12,10 @@ public struct LoadResult: Sendable {
   public var sourceDigests: [String: String] = [:]
   /// With a parse cache: what parsing each plan file gave, for the next load.
   public var parsed: ParseCache?
-  /// With a parse cache: how many plan files were parsed (not taken from the cache).
-  public var parsedPlans = 0
+  /// With a parse cache: the plan files parsed (not taken from the cache).
+  public var parsedFiles: [String] = []
+  /// With a parse cache: how many plan files were parsed.
+  public var parsedPlans: Int { parsedFiles.count }
   /// How many plan files were read (not known unchanged by their stamps).
   public var readPlans = 0
 }
@@ -222,7 +224,8 @@ public struct ContentLoader: Sendable {
       }
       parsed = next
     }
-    let parsedPlans = plans.results.count { !$0.reused }
+    let parsedFiles = zip(planFiles, plans.results).filter { !$1.reused }.map(\.0)
+    let parsedPlans = parsedFiles.count
     if let parsed, let previous = parseCache {
       // New stamps count as a change too, so that a file read again (touched, or checked out anew)
       // is trusted by its stamp next time.
@@ -252,7 +255,7 @@ public struct ContentLoader: Sendable {
     diagnostics += SiteChecker.check(site, planFiles: planFiles, pageFiles: pageFiles)
     return LoadResult(
       site: site, diagnostics: diagnostics.sorted(), sourceDigests: digests.all, parsed: parsed,
-      parsedPlans: parsedPlans, readPlans: readPlans)
+      parsedFiles: parsedFiles, readPlans: readPlans)
   }
 
   /// The body of `plan`, which was taken from the parse cache unread: its file is read again and must

@@ -40,11 +40,13 @@ public struct ParseCache: CacheContents, Sendable {
   public static func file(in folder: URL) -> URL { folder.appendingPathComponent("parsed-plans") }
 
   /// Whether a plan file came or went, or a plan's front matter (all that lists show of it) differs
-  /// from what `other` parsed.
-  public func hasOtherFrontMatters(than other: ParseCache) -> Bool {
+  /// from what `other` parsed. `parsed` names the files parsed anew since `other`: every other entry
+  /// was taken from it, so only those are compared (not all 10,000 plans after one edit).
+  public func hasOtherFrontMatters(than other: ParseCache, parsed: [String]) -> Bool {
     entries.count != other.entries.count
-      || entries.contains { file, entry in
-        other.entries[file].map { $0.plan?.frontMatterDigest != entry.plan?.frontMatterDigest } ?? true
+      || parsed.contains { file in
+        other.entries[file].map { $0.plan?.frontMatterDigest != entries[file]?.plan?.frontMatterDigest }
+          ?? true
       }
   }
 

@@ -156,7 +156,7 @@ public struct Builder: Sendable {
       // changed front matter among every plan was a twentieth of such a rebuild). Only for a build
       // that uses the previous one: for 100,000 plans they are 800 MB in memory.
       if previous != nil, memory?.lists == nil, let parsed = loaded.parsed, let previousParse,
-        parsed.hasOtherFrontMatters(than: previousParse)
+        parsed.hasOtherFrontMatters(than: previousParse, parsed: loaded.parsedFiles)
       {
         previousLists.start()
       }
