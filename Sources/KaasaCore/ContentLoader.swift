@@ -311,7 +311,7 @@ public struct ContentLoader: Sendable {
     let utf8 = relativePath.utf8
     let start = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8.index(after: $0) } ?? utf8.startIndex
     let name = relativePath[start...]
-    return String(name.hasSuffix(".md") ? name.dropLast(3) : name)
+    return String(name.utf8.suffix(3).elementsEqual(".md".utf8) ? name.dropLast(3) : name)
   }
 
   private func read(_ rel: String) -> Result<SourceText, Diagnostic> {

@@ -48,10 +48,17 @@ public enum SiteChecker {
       }
     }
 
-    var byID: [String: [String]] = [:]
-    byID.reserveCapacity(site.plans.count)
-    for p in site.plans { byID[p.id, default: []].append(p.file) }
-    for (id, files) in byID where files.count > 1 {
+    // Each id's first file; the files of ids that have more than one are gathered apart.
+    var firstFile: [String: String] = [:]
+    firstFile.reserveCapacity(site.plans.count)
+    var shared: [String: [String]] = [:]
+    for p in site.plans {
+      if let first = firstFile.updateValue(p.file, forKey: p.id) {
+        firstFile[p.id] = first
+        shared[p.id, default: [first]].append(p.file)
+      }
+    }
+    for (id, files) in shared {
       let sorted = files.sorted()
       for f in sorted {
         let others = sorted.filter { $0 != f }.joined(separator: ", ")

@@ -4,7 +4,9 @@ import Foundation
 public enum Slug {
   /// True for `^[a-z0-9]+(-[a-z0-9]+)*$`.
   public static func isValid(_ s: String) -> Bool {
-    guard !s.isEmpty, s.first != "-", s.last != "-" else { return false }
+    guard let first = s.utf8.first, first != UInt8(ascii: "-"), s.utf8.last != UInt8(ascii: "-") else {
+      return false
+    }
     var previousDash = false
     for b in s.utf8 {
       switch b {
