@@ -97,10 +97,28 @@ public struct ByteReader {
 
   let bytes: [UInt8]
   var offset = 0
+  /// Where the bytes to read end.
+  let end: Int
 
-  public init(_ bytes: [UInt8]) { self.bytes = bytes }
+  public init(_ bytes: [UInt8]) {
+    self.bytes = bytes
+    end = bytes.count
+  }
 
-  public var atEnd: Bool { offset == bytes.count }
+  /// A reader of `bytes[range]` alone (sharing their storage).
+  public init(_ bytes: [UInt8], range: Range<Int>) {
+    self.bytes = bytes
+    offset = range.lowerBound
+    end = range.upperBound
+  }
+
+  public var atEnd: Bool { offset == end }
+
+  /// Skips the next `n` bytes (as read by `count()`, never past the end).
+  public mutating func skip(_ n: Int) throws {
+    guard n >= 0, n <= end - offset else { throw Damaged() }
+    offset += n
+  }
   /// How many bytes have been read.
   public var position: Int { offset }
 
@@ -108,7 +126,7 @@ public struct ByteReader {
   public func bytes(since start: Int) -> ArraySlice<UInt8> { bytes[start..<offset] }
 
   public mutating func int64() throws -> Int64 {
-    guard bytes.count - offset >= 8 else { throw Damaged() }
+    guard end - offset >= 8 else { throw Damaged() }
     var n: UInt64 = 0
     for i in 0..<8 { n |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
     offset += 8
@@ -122,11 +140,11 @@ public struct ByteReader {
   /// A count of things that follow, which can never exceed the bytes left.
   public mutating func count() throws -> Int {
     let n = try int()
-    guard n >= 0, n <= bytes.count - offset else { throw Damaged() }
+    guard n >= 0, n <= end - offset else { throw Damaged() }
     return n
   }
   public mutating func bool() throws -> Bool {
-    guard offset < bytes.count, bytes[offset] <= 1 else { throw Damaged() }
+    guard offset < end, bytes[offset] <= 1 else { throw Damaged() }
     defer { offset += 1 }
     return bytes[offset] == 1
   }

@@ -1,5 +1,6 @@
 import Foundation
 import KaasaBytes
+import Synchronization
 
 /// What parsing each plan file gave (the plan, or nothing, and the file's own diagnostics), by the
 /// SHA-256 of the file's bytes, kept between runs in the site's `.kaasa-cache` so that a rebuild
@@ -27,7 +28,7 @@ public struct ParseCache: CacheContents, Sendable {
     public var bodyOmitted: Bool { plan?.bodyUnread == true }
   }
 
-  static let header = "kaasa-parsed 4"
+  static let header = "kaasa-parsed 5"
   /// The kaasa binary that wrote it (`CacheFile.program`).
   let program: String
   public var entries: [String: Entry]
@@ -58,30 +59,43 @@ public struct ParseCache: CacheContents, Sendable {
     return cache
   }
 
+  /// Entries are written in sections of this many, each with its length, so that they can be
+  /// decoded on all cores: decoding 10,000 plans on one was a sixth of a rebuild after an edit.
+  static let section = 1024
+
   public func encode(into w: inout ByteWriter) {
     w.put(Self.header)
     w.put(program)
     w.put(entries.count)
     // The names are sorted, not the entries: moving entries was a third of the sorting.
-    for file in entries.keys.sorted() {
-      let entry = entries[file]!
-      w.put(file)
-      w.put(entry.digest)
-      w.put(entry.stamp != nil)
-      entry.stamp?.encode(into: &w)
-      if let encoded = entry.encoded {
-        w.put(raw: encoded)
-        continue
-      }
-      w.put(entry.plan != nil)
-      entry.plan?.encode(into: &w)
-      w.put(entry.diagnostics.count)
-      for d in entry.diagnostics {
-        w.put(d.file)
-        d.position.encode(into: &w)
-        w.put(d.severity == .error)
-        w.put(d.message)
-      }
+    let files = entries.keys.sorted()
+    for start in stride(from: 0, to: files.count, by: Self.section) {
+      let names = files[start..<min(files.count, start + Self.section)]
+      var section = ByteWriter(capacity: names.count * 2048)
+      for file in names { encode(file, entries[file]!, into: &section) }
+      w.put(names.count)
+      w.put(section.bytes.count)
+      w.put(raw: section.bytes)
+    }
+  }
+
+  private func encode(_ file: String, _ entry: Entry, into w: inout ByteWriter) {
+    w.put(file)
+    w.put(entry.digest)
+    w.put(entry.stamp != nil)
+    entry.stamp?.encode(into: &w)
+    if let encoded = entry.encoded {
+      w.put(raw: encoded)
+      return
+    }
+    w.put(entry.plan != nil)
+    entry.plan?.encode(into: &w)
+    w.put(entry.diagnostics.count)
+    for d in entry.diagnostics {
+      w.put(d.file)
+      d.position.encode(into: &w)
+      w.put(d.severity == .error)
+      w.put(d.message)
     }
   }
 
@@ -90,29 +104,59 @@ public struct ParseCache: CacheContents, Sendable {
     guard try r.string() == header else { throw ByteReader.Damaged() }
     let program = try r.string()
     let count = try r.count()
+    var sections: [(count: Int, bytes: Range<Int>)] = []
+    var listed = 0
+    while listed < count {
+      let n = try r.count()
+      let length = try r.count()
+      guard n > 0 else { throw ByteReader.Damaged() }
+      sections.append((n, r.position..<r.position + length))
+      try r.skip(length)
+      listed += n
+    }
+    guard listed == count, r.atEnd else { throw ByteReader.Damaged() }
+    let sectionsFound = sections
+    let decoded = Mutex<[[(String, Entry)]?]>(Array(repeating: nil, count: sections.count))
+    DispatchQueue.concurrentPerform(iterations: sections.count) { i in
+      var reader = ByteReader(bytes, range: sectionsFound[i].bytes)
+      var out: [(String, Entry)] = []
+      out.reserveCapacity(sectionsFound[i].count)
+      do {
+        for _ in 0..<sectionsFound[i].count { out.append(try decodeEntry(&reader)) }
+        guard reader.atEnd else { return }
+      } catch {
+        return
+      }
+      decoded.withLock { $0[i] = out }
+    }
     // Sized once (growing it was a tenth of the decoding); a damaged count asks for no more than a
     // million, and the reading fails at the end of the bytes.
     var entries = [String: Entry](minimumCapacity: min(count, 1 << 20))
-    for _ in 0..<count {
-      let file = try r.string()
-      let digest = try r.string()
-      let stamp = try r.bool() ? try FileStamp(from: &r) : nil
-      let start = r.position
-      var plan = try r.bool() ? try Plan(from: &r) : nil
-      plan?.bodyUnread = true
-      var diagnostics: [Diagnostic] = []
-      for _ in 0..<(try r.count()) {
-        let f = try r.string()
-        let position = try SourcePosition(from: &r)
-        let severity: Severity = try r.bool() ? .error : .warning
-        diagnostics.append(
-          Diagnostic(file: f, position: position, severity: severity, message: try r.string()))
-      }
-      entries[file] = Entry(
-        digest: digest, plan: plan, diagnostics: diagnostics, stamp: stamp, encoded: r.bytes(since: start))
+    for section in decoded.withLock({ $0 }) {
+      guard let section else { throw ByteReader.Damaged() }
+      for (file, entry) in section { entries[file] = entry }
     }
-    guard r.atEnd else { throw ByteReader.Damaged() }
     return ParseCache(program: program, entries: entries)
+  }
+
+  private static func decodeEntry(_ r: inout ByteReader) throws -> (String, Entry) {
+    let file = try r.string()
+    let digest = try r.string()
+    let stamp = try r.bool() ? try FileStamp(from: &r) : nil
+    let start = r.position
+    var plan = try r.bool() ? try Plan(from: &r) : nil
+    plan?.bodyUnread = true
+    var diagnostics: [Diagnostic] = []
+    for _ in 0..<(try r.count()) {
+      let f = try r.string()
+      let position = try SourcePosition(from: &r)
+      let severity: Severity = try r.bool() ? .error : .warning
+      diagnostics.append(
+        Diagnostic(file: f, position: position, severity: severity, message: try r.string()))
+    }
+    let entry = Entry(
+      digest: digest, plan: plan, diagnostics: diagnostics, stamp: stamp, encoded: r.bytes(since: start))
+    return (file, entry)
   }
 
   init(program: String, entries: [String: Entry]) {

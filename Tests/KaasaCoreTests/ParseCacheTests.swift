@@ -258,6 +258,20 @@ struct ParseCacheTests {
     many.save(to: file)
     #expect(try [UInt8](Data(contentsOf: file)) == bytes)
     #expect(ParseCache.load(from: file)?.entries.count == 6000)
+    // Entries are decoded by sections, on all cores: all of them come back, and they encode again
+    // to the same bytes.
+    let back = try #require(ParseCache.load(from: file))
+    #expect(back.entries.keys.sorted() == many.entries.keys.sorted())
+    #expect(back.entries["content/plans/p5999.md"]?.plan?.title == entry.plan?.title)
+    #expect(back.encode() == bytes)
+    // A section cut short or miscounted is damage: the cache is ignored.
+    #expect((try? ParseCache.decode(Array(bytes.prefix(bytes.count / 2)))) == nil)
+    var miscounted = bytes
+    // The first section's count of entries: after the header, the program and the count of all.
+    let firstSection = 8 + ParseCache.header.utf8.count + 8 + many.program.utf8.count + 8
+    #expect(miscounted[firstSection] == UInt8(ParseCache.section & 0xFF))
+    miscounted[firstSection] = 0xFF
+    #expect((try? ParseCache.decode(miscounted)) == nil)
     let folder = try FileManager.default.contentsOfDirectory(atPath: file.deletingLastPathComponent().path)
     #expect(folder.sorted() == [".gitignore", "parsed-plans"])
   }
