@@ -101,8 +101,12 @@ struct BuildCache: CacheContents, Sendable {
   /// Files of plans and jobs that have no stamp (one could not be taken): never reused as they are.
   var unstampedFiles: [String] {
     var out: [String] = []
-    for plan in plans.values { out += plan.files.filter { stamps[$0] == nil } }
-    for job in jobs.values { out += job.files.filter { stamps[$0] == nil } }
+    for plan in plans.values {
+      for path in plan.files where stamps[path] == nil { out.append(path) }
+    }
+    for job in jobs.values {
+      for path in job.files where stamps[path] == nil { out.append(path) }
+    }
     return out
   }
 
@@ -222,21 +226,25 @@ struct BuildCache: CacheContents, Sendable {
     w.put(output)
     w.put(buildKey)
     w.put(listsToken)
+    // Names are sorted, not entries: moving entries was most of the sorting.
     w.put(stamps.count)
-    for (path, s) in stamps.sorted(by: { $0.key < $1.key }) {
+    for path in stamps.keys.sorted() {
+      let s = stamps[path]!
       w.put(path)
       w.put(s.size)
       w.put(s.modified)
     }
     w.put(plans.count)
-    for (id, p) in plans.sorted(by: { $0.key < $1.key }) {
+    for id in plans.keys.sorted() {
+      let p = plans[id]!
       w.put(id)
       w.put(p.key)
       w.put(p.listing)
       w.put(p.files)
     }
     w.put(jobs.count)
-    for (name, j) in jobs.sorted(by: { $0.key < $1.key }) {
+    for name in jobs.keys.sorted() {
+      let j = jobs[name]!
       w.put(name)
       w.put(j.key)
       w.put(j.files)
