@@ -389,7 +389,6 @@ public struct SiteRenderer: Sendable {
     // Each index writes its own slot, so no lock is taken per element (a contended lock cost more
     // than some of the work).
     let slots = Slots<T>(count: indices.count)
-    defer { slots.deallocate() }
     let failure = Mutex<(any Error)?>(nil)
     DispatchQueue.concurrentPerform(iterations: indices.count) { i in
       do {
@@ -398,8 +397,11 @@ public struct SiteRenderer: Sendable {
         failure.withLock { $0 = $0 ?? error }
       }
     }
-    if let error = failure.withLock({ $0 }) { throw error }
-    return slots.values()
+    if let error = failure.withLock({ $0 }) {
+      slots.deallocate()
+      throw error
+    }
+    return slots.takeValues()
   }
 
   // MARK: Pages
@@ -529,8 +531,10 @@ struct PlanFacts: Sendable {
 /// Plans grouped for lookups that would otherwise scan every plan per village, and their facts.
 struct SiteIndex: Sendable {
   let byMunicipality: [String: [Plan]]
-  /// Plans naming a village, by "municipality/village".
+  /// Plans naming a village, by "municipality/village", in the order of their ids.
   let byVillage: [String: [Plan]]
+  /// Municipality-wide plans (naming no village), by municipality, in the order of their ids.
+  let wideByMunicipality: [String: [Plan]]
   let facts: [String: PlanFacts]
   /// The same, in the order of the site's plans.
   let factsInOrder: [PlanFacts]
@@ -544,24 +548,31 @@ struct SiteIndex: Sendable {
   init(site: Site, zone: TimeZone, now: Date, history: SiteHistory) {
     var m: [String: [Plan]] = [:]
     var v: [String: [Plan]] = [:]
+    var wide: [String: [Plan]] = [:]
     for p in site.plans {
       let municipality = p.municipalityID
       m[municipality, default: []].append(p)
+      if p.isMunicipalityWide { wide[municipality, default: []].append(p) }
       let villages = p.villageIDs
       for (n, village) in villages.enumerated() where !villages[..<n].contains(village) {
         v[municipality + "/" + village, default: []].append(p)
       }
     }
+    // A loaded site's plans come in the order of their ids; any other is put in it.
+    if !zip(site.plans, site.plans.dropFirst()).allSatisfy({ $0.id <= $1.id }) {
+      v = v.mapValues { $0.sorted { $0.id < $1.id } }
+      wide = wide.mapValues { $0.sorted { $0.id < $1.id } }
+    }
     byMunicipality = m
     byVillage = v
+    wideByMunicipality = wide
     let plans = site.plans
     // Each plan's facts in a slot of its own: a lock taken per plan cost as much as the facts.
     let slots = Slots<PlanFacts>(count: plans.count)
-    defer { slots.deallocate() }
     DispatchQueue.concurrentPerform(iterations: plans.count) { i in
       slots.set(i, PlanFacts(plans[i], zone: zone, now: now, history: history.plans[plans[i].file]))
     }
-    factsInOrder = slots.values()
+    factsInOrder = slots.takeValues()
     facts = Dictionary(zip(plans.map(\.id), factsInOrder), uniquingKeysWith: { a, _ in a })
   }
 
@@ -574,8 +585,23 @@ struct SiteIndex: Sendable {
   /// Plans naming the village and the municipality-wide plans, by id.
   func plans(municipality: String, village: String) -> [Plan] {
     let named = byVillage["\(municipality)/\(village)"] ?? []
-    let wide = plans(municipality: municipality).filter(\.isMunicipalityWide)
-    return (named + wide).sorted { $0.id < $1.id }
+    let wide = wideByMunicipality[municipality] ?? []
+    // Both in the order of their ids: merged rather than filtered and sorted for every village.
+    var out: [Plan] = []
+    out.reserveCapacity(named.count + wide.count)
+    var (i, j) = (0, 0)
+    while i < named.count && j < wide.count {
+      if wide[j].id < named[i].id {
+        out.append(wide[j])
+        j += 1
+      } else {
+        out.append(named[i])
+        i += 1
+      }
+    }
+    out += named[i...]
+    out += wide[j...]
+    return out
   }
 }
 
@@ -630,7 +656,16 @@ private final class Slots<T>: @unchecked Sendable {
 
   func set(_ i: Int, _ value: T) { buffer[i] = value }
 
-  func values() -> [T] { buffer.map { $0! } }
+  /// The values, moved out (copying them retained and released every reference they hold, for
+  /// tens of thousands of plans); the slots are gone after.
+  func takeValues() -> [T] {
+    let values = [T](unsafeUninitializedCapacity: buffer.count) { out, count in
+      for i in buffer.indices { (out.baseAddress! + i).initialize(to: (buffer.baseAddress! + i).move()!) }
+      count = buffer.count
+    }
+    buffer.deallocate()
+    return values
+  }
 
   func deallocate() {
     _ = buffer.deinitialize()
