@@ -5,13 +5,23 @@ public final class BackgroundResult<T: Sendable>: @unchecked Sendable {
   private var value: T?
   private let done = DispatchSemaphore(value: 0)
 
-  public init(_ work: @escaping @Sendable () -> T) {
+  /// With `yielding`, the work gives way to the other threads of the process where both want a
+  /// core (a cache written for the next build while this one goes on).
+  public init(yielding: Bool = false, _ work: @escaping @Sendable () -> T) {
     let thread = Thread { [self] in
+      if yielding { Self.lowerPriority() }
       value = work()
       done.signal()
     }
     thread.stackSize = 8 << 20
     thread.start()
+  }
+
+  private static func lowerPriority() {
+    #if os(Linux)
+      // On Linux the nice value belongs to the thread, and 0 names the calling one.
+      _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+    #endif
   }
 
   /// The value, once worked out; any number of times, from any thread.

@@ -112,7 +112,7 @@ public struct Builder: Sendable {
       if let memory {
         memory.keep(parsed, save: changed ? parseFile : nil)
       } else if changed {
-        parseSaved = BackgroundResult { parsed.save(to: parseFile) }
+        parseSaved = BackgroundResult(yielding: true) { parsed.save(to: parseFile) }
       }
     }
     phase("load and check")
