@@ -124,6 +124,13 @@ public struct ContentLoader: Sendable {
   /// digests recorded. On a large site the bodies were a sixth of a build's memory.
   public var dropsBodies: Bool
 
+  /// With `dropsBodies`, how many bytes of the bodies of the plans parsed are kept all the same:
+  /// reading a body again costs its file's reading, digest and decoding on the thread that feeds
+  /// cmark, and a site of 10,000 plans has 40 MB of them; the bodies of a larger site beyond this
+  /// are still dropped. Which plans keep theirs depends on the order files are parsed in, never what
+  /// is built.
+  public var keptBodyBytes = 0
+
   public init(
     siteDirectory: URL, recordsDigests: Bool = false, parseCache: ParseCache? = nil,
     trustsFileStamps: Bool = false, dropsBodies: Bool = false
@@ -201,11 +208,18 @@ public struct ContentLoader: Sendable {
       reusePlan = reuse
     }
     let keepsBodies = !dropsBodies
+    let bodyBudget = Atomic<Int>(keptBodyBytes)
     let plans: (values: [Plan], diagnostics: [Diagnostic], results: [FileResult<Plan>]) = parseInParallel(
       planFiles, reuse: reusePlan
     ) { rel, document, reader in
       Decoding.plan(reader, reader.compose(document.yaml), id: Self.stem(rel), file: rel, document: document)
-        .map { Self.keepingBody($0, keepsBodies) }
+        .map { plan in
+          let size = plan.body.utf8.count
+          let kept =
+            keepsBodies
+            || bodyBudget.subtract(size, ordering: .relaxed).newValue >= 0
+          return Self.keepingBody(plan, kept)
+        }
     }
     var parsed: ParseCache?
     if parseCache != nil {

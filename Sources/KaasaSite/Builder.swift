@@ -103,10 +103,11 @@ public struct Builder: Sendable {
     // Plan files whose stamps did not change since they were read are not read again.
     // With digests recorded, a plan's body is read again as its page is rendered, not held.
     let digested = write && cacheFolder != nil
-    let loaded = ContentLoader(
+    var loader = ContentLoader(
       siteDirectory: siteDirectory, recordsDigests: digested, parseCache: previousParse,
-      trustsFileStamps: !clean, dropsBodies: digested
-    ).load { parsed, changed in
+      trustsFileStamps: !clean, dropsBodies: digested)
+    loader.keptBodyBytes = 64 << 20
+    let loaded = loader.load { parsed, changed in
       if leavesMemoryToExit { ExitBin.keep((parsed, previousParse)) }
       guard let parseFile else { return }
       if let memory {

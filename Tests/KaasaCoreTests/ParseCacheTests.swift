@@ -228,6 +228,33 @@ struct ParseCacheTests {
     #expect(ContentLoader(siteDirectory: s.root).load().site?.plans.first?.body.hasSuffix(body) == true)
   }
 
+  /// A build that drops bodies keeps them while they fit in the bytes it is given: the others are
+  /// read again by digest, and every plan comes with the same body either way.
+  @Test func bodiesAreKeptUpToTheBytesGiven() throws {
+    let bodies = (0..<6).map { "## Osa \($0)\n\n" + String(repeating: "Tekst \($0). ", count: 20) + "\n" }
+    var files: [String: String] = [:]
+    for (n, body) in bodies.enumerated() { files["content/plans/p\(n).md"] = TestSite.plan() + body }
+    let s = try TestSite(files: files)
+    defer { s.remove() }
+    let size = try #require(ContentLoader(siteDirectory: s.root).load().site?.plans.first?.body.utf8.count)
+    for budget in [0, size * 3, size * 100] {
+      var loader = ContentLoader(
+        siteDirectory: s.root, recordsDigests: true, parseCache: ParseCache(), dropsBodies: true)
+      loader.keptBodyBytes = budget
+      let loaded = loader.load()
+      let plans = try #require(loaded.site?.plans)
+      let kept = plans.filter { !$0.bodyUnread }
+      #expect(kept.count == min(plans.count, budget / size), "budget \(budget)")
+      #expect(kept.allSatisfy { !$0.body.isEmpty })
+      for plan in plans {
+        let digest = try #require(loaded.sourceDigests[plan.file])
+        #expect(
+          try ContentLoader.body(of: plan, in: s.root.path, digest: digest).hasSuffix(
+            bodies[Int(plan.id.dropFirst())!]))
+      }
+    }
+  }
+
   @Test func aDamagedOrForeignCacheIsIgnored() throws {
     let s = try TestSite(files: ["content/plans/a.md": TestSite.plan()])
     defer { s.remove() }
