@@ -100,8 +100,8 @@ public struct Builder: Sendable {
     defer { parseSaved?.wait() }
     let listsSaved = LaterSave()
     defer { listsSaved.wait() }
-    // Plan files whose stamps did not change since they were read are not read again.
-    // With digests recorded, a plan's body is read again as its page is rendered, not held.
+    // Plan files whose stamps did not change since they were read are not read again. With digests
+    // recorded, bodies beyond the first 64 MB are not held but read again as their pages are rendered.
     let digested = write && cacheFolder != nil
     var loader = ContentLoader(
       siteDirectory: siteDirectory, recordsDigests: digested, parseCache: previousParse,
