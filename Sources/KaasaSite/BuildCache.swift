@@ -34,7 +34,7 @@ struct BuildCache: CacheContents, Sendable {
     init?(_ info: stat) {
       guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
       size = Int64(info.st_size)
-      modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+      modified = nanoseconds(info.st_mtim)
     }
   }
 
@@ -58,8 +58,8 @@ struct BuildCache: CacheContents, Sendable {
     init?(_ info: stat) {
       guard (info.st_mode & S_IFMT) == S_IFDIR else { return nil }
       inode = UInt64(info.st_ino)
-      modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-      changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+      modified = nanoseconds(info.st_mtim)
+      changed = nanoseconds(info.st_ctim)
     }
 
     /// Whether the folder last changed more than two seconds before `now` (nanoseconds since 1970).
@@ -293,6 +293,9 @@ struct BuildCache: CacheContents, Sendable {
     return cache
   }
 }
+
+/// A file time in nanoseconds since 1970.
+private func nanoseconds(_ t: timespec) -> Int64 { Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec) }
 
 /// What lists, feeds, calendars and plans.json show of each plan (its card, feed and calendar pieces
 /// and plans.json entry), by plan id. All of it is made from the plan's front matter, so a record

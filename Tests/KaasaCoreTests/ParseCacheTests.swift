@@ -9,6 +9,13 @@ struct ParseCacheTests {
   static let sampleSite = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
+  /// Three plans, the last with mistakes: its diagnostics must come back from a cache as well.
+  static let threePlans = [
+    "content/plans/a.md": TestSite.plan(title: "Esimene"),
+    "content/plans/b.md": TestSite.plan(title: "Teine", extra: "budget: { amount: 5, currency: EUR }\n"),
+    "content/plans/c.md": TestSite.plan(title: "Kolmas", extra: "type: nonsense\nvillages: [nowhere]\n"),
+  ]
+
   func bytes(_ plan: Plan) -> [UInt8] {
     var w = ByteWriter()
     plan.encode(into: &w)
@@ -60,12 +67,7 @@ struct ParseCacheTests {
   }
 
   @Test func unchangedFilesAreNotParsedAgainAndGiveTheSameResult() throws {
-    let s = try TestSite(files: [
-      "content/plans/a.md": TestSite.plan(title: "Esimene"),
-      "content/plans/b.md": TestSite.plan(title: "Teine", extra: "budget: { amount: 5, currency: EUR }\n"),
-      // A file with mistakes: its diagnostics must come back from the cache as well.
-      "content/plans/c.md": TestSite.plan(title: "Kolmas", extra: "type: nonsense\nvillages: [nowhere]\n"),
-    ])
+    let s = try TestSite(files: Self.threePlans)
     defer { s.remove() }
     let cold = ContentLoader(siteDirectory: s.root, parseCache: ParseCache()).load()
     #expect(cold.parsedPlans == 3)
@@ -91,11 +93,7 @@ struct ParseCacheTests {
   /// The next cache copies the bytes of plans taken from a cache read from disk rather than
   /// encoding them again: what it writes must be exactly what encoding every plan gives.
   @Test func entriesCopiedFromTheCacheOnDiskAreWhatEncodingThemGives() throws {
-    let s = try TestSite(files: [
-      "content/plans/a.md": TestSite.plan(title: "Esimene"),
-      "content/plans/b.md": TestSite.plan(title: "Teine", extra: "budget: { amount: 5, currency: EUR }\n"),
-      "content/plans/c.md": TestSite.plan(title: "Kolmas", extra: "type: nonsense\nvillages: [nowhere]\n"),
-    ])
+    let s = try TestSite(files: Self.threePlans)
     defer { s.remove() }
     let file = s.root.appendingPathComponent(".kaasa-cache/parsed-plans")
     try #require(ContentLoader(siteDirectory: s.root, parseCache: ParseCache()).load().parsed).save(to: file)
