@@ -456,7 +456,7 @@ final class OutputUpdater: OutputSink {
   static func listFiles(_ base: String, record: () -> BuildCache? = { nil }) -> Listing {
     let record = record()
     if let record, let listing = listed(base, against: record) { return listing }
-    let walk = OutputWalk(base: base)
+    let walk = OutputWalk(base: base, takesStamps: true)
     walk.list("")
     var listing = Listing(files: walk.files, directories: walk.directories, folders: walk.folders)
     if let record { listing.compare(walk.stamped, with: record) }
@@ -466,7 +466,8 @@ final class OutputUpdater: OutputSink {
   /// The listing of `base` from `record`'s folders, or nil when a file or folder it names is gone.
   private static func listed(_ base: String, against record: BuildCache) -> Listing? {
     guard record.folders[""] != nil else { return nil }
-    let walk = OutputWalk(base: base)
+    // Every recorded file's stamp is taken below; those of the files of folders listed are not.
+    let walk = OutputWalk(base: base, takesStamps: false)
     guard walk.root >= 0 else { return nil }
     walk.directories.reserveCapacity(record.folders.count)
     walk.folders.reserveCapacity(record.folders.count)
@@ -526,14 +527,17 @@ private final class OutputWalk {
   let now = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
   var files = Set<String>()
   var directories: [String] = []
+  /// Whether files listed have their stamps taken (into `stamped`).
+  let takesStamps: Bool
   /// Files listed with their stamps (nil: not a regular file).
   var stamped: [(path: String, stamp: BuildCache.Stamp?)] = []
   /// Stamps of the folders listed, taken before reading them; `.none` for those that changed too
   /// recently to be trusted.
   var folders: [String: BuildCache.FolderStamp] = [:]
 
-  init(base: String) {
+  init(base: String, takesStamps: Bool) {
     root = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    self.takesStamps = takesStamps
   }
 
   deinit {
@@ -567,7 +571,7 @@ private final class OutputWalk {
         type = (info.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : Int32(DT_REG)
       }
       let isFolder = type == Int32(DT_DIR)
-      if !isFolder {
+      if !isFolder && takesStamps {
         var info = stat()
         let found = fstatat(descriptor, name, &info, 0) == 0
         stamped.append((path.isEmpty ? name : path + "/" + name, found ? BuildCache.Stamp(info) : nil))
