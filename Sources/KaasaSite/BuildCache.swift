@@ -409,7 +409,8 @@ final class PendingLists: Sendable {
 /// An output folder held open while a rebuild looks at the files it holds, so that each look starts
 /// from the folder rather than walking its whole path again (20,000 looks at 10,000 plans).
 final class OutputFolder: Sendable {
-  private let descriptor: Int32
+  /// The open folder, -1 when it could not be opened.
+  let descriptor: Int32
 
   init(_ path: String) {
     descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -425,6 +426,15 @@ final class OutputFolder: Sendable {
     var info = stat()
     guard fstatat(descriptor, path, &info, 0) == 0 else { return nil }
     return BuildCache.Stamp(info)
+  }
+
+  /// The stamp of the folder at `path`, relative to this one ("" for itself); nil when there is no
+  /// folder there.
+  func folderStamp(of path: String) -> BuildCache.FolderStamp? {
+    guard descriptor >= 0 else { return nil }
+    var info = stat()
+    guard fstatat(descriptor, path.isEmpty ? "." : path, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+    return BuildCache.FolderStamp(info)
   }
 }
 

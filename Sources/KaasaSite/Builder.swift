@@ -367,8 +367,7 @@ private enum OutputTarget {
       let touched = u.touched
       // Stamps as found before the build: listed, or as recorded for folders found as recorded.
       let found = listed?.folders ?? [:]
-      let recorded =
-        listed.map { $0.trustsRecord ? $0.recordFolders : [:] } ?? remembered?.folders ?? [:]
+      let recorded = listed?.recordFolders ?? remembered?.folders ?? [:]
       // The same files as recorded: the same folders, each holding as many.
       if u.builtWhatWasKnown && !recorded.isEmpty {
         var next = recorded

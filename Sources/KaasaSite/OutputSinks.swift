@@ -267,11 +267,10 @@ final class OutputUpdater: OutputSink {
     var files: Set<String>
     var directories: [String]
     /// The stamps of the folders that were listed (`.none` for one that changed too recently to be
-    /// trusted). With `trustsRecord`, the others hold what the record names, as its stamps say.
+    /// trusted); the others hold what `recordFolders` says.
     var folders: [String: BuildCache.FolderStamp] = [:]
-    /// Whether folders whose stamps were those recorded were taken to hold what was recorded.
-    var trustsRecord = false
-    /// The folders the record this listing was compared with names.
+    /// The folders of the record whose stamps were trusted (folders found with the stamps recorded
+    /// were not listed); empty when every folder was listed.
     var recordFolders: [String: BuildCache.FolderRecord] = [:]
     /// When compared with the previous build's record: the files it names that are gone, not as it
     /// recorded them, or without a recorded stamp.
@@ -468,18 +467,15 @@ final class OutputUpdater: OutputSink {
     guard record.folders[""] != nil else { return nil }
     // Every recorded file's stamp is taken below; those of the files of folders listed are not.
     let walk = OutputWalk(base: base, takesStamps: false)
-    guard walk.root >= 0 else { return nil }
     walk.directories.reserveCapacity(record.folders.count)
     walk.folders.reserveCapacity(record.folders.count)
-    var unrecorded = Set<String>()
     for (path, folder) in record.folders {
-      var info = stat()
-      guard fstatat(walk.root, path.isEmpty ? "." : path, &info, AT_SYMLINK_NOFOLLOW) == 0,
-        let stamp = BuildCache.FolderStamp(info)
-      else { return nil }
+      // A folder gone sends the whole output to be listed.
+      guard let stamp = walk.output.folderStamp(of: path) else { return nil }
       if !path.isEmpty { walk.directories.append(path) }
       if folder.stamp != .none && stamp == folder.stamp { continue }
-      // Listed: what the record does not name is found, and everything it names must be there.
+      // Listed: what the record does not name is found (into `walk.files`), and everything it
+      // names must be there.
       guard let entries = walk.entries(of: path) else { return nil }
       var named = 0
       for (name, isFolder) in entries {
@@ -494,36 +490,30 @@ final class OutputUpdater: OutputSink {
         } else if record.stamps[child] != nil {
           named += 1
         } else {
-          unrecorded.insert(child)
+          walk.files.insert(child)
         }
       }
       guard named == folder.entries else { return nil }
     }
     // Files changed in place keep their folder's stamp: each recorded file is looked at.
     var changed = Set<String>()
-    for (path, recorded) in record.stamps {
-      var info = stat()
-      if fstatat(walk.root, path, &info, 0) != 0 || BuildCache.Stamp(info) != recorded {
-        changed.insert(path)
-      }
+    for (path, recorded) in record.stamps where walk.output.stamp(of: path) != recorded {
+      changed.insert(path)
     }
     changed.formUnion(record.unstampedFiles)
-    var files = Set(record.stamps.keys)
-    files.formUnion(unrecorded)
-    files.formUnion(walk.files)
-    var listing = Listing(files: files, directories: walk.directories, folders: walk.folders)
-    listing.trustsRecord = true
+    var listing = Listing(
+      files: walk.files.union(record.stamps.keys), directories: walk.directories, folders: walk.folders)
     listing.recordFolders = record.folders
     listing.changedSinceRecord = changed
-    listing.matchesRecord = changed.isEmpty && unrecorded.isEmpty && walk.files.isEmpty
+    listing.matchesRecord = changed.isEmpty && walk.files.isEmpty
     return listing
   }
 }
 
 /// A walk through an output folder's files and folders.
 private final class OutputWalk {
-  /// The output folder, held open (`-1` if it cannot be opened).
-  let root: Int32
+  /// The output folder, held open.
+  let output: OutputFolder
   let now = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
   var files = Set<String>()
   var directories: [String] = []
@@ -536,19 +526,15 @@ private final class OutputWalk {
   var folders: [String: BuildCache.FolderStamp] = [:]
 
   init(base: String, takesStamps: Bool) {
-    root = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    output = OutputFolder(base)
     self.takesStamps = takesStamps
-  }
-
-  deinit {
-    if root >= 0 { close(root) }
   }
 
   /// The names in folder `path` (relative to the output), each with whether it is a folder; the
   /// folder's stamp is taken first, so that a change made while it is read changes the stamp kept.
   func entries(of path: String) -> [(name: String, isFolder: Bool)]? {
-    guard root >= 0 else { return nil }
-    let descriptor = openat(root, path.isEmpty ? "." : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard output.descriptor >= 0 else { return nil }
+    let descriptor = openat(output.descriptor, path.isEmpty ? "." : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard descriptor >= 0 else { return nil }
     guard let dir = fdopendir(descriptor) else {
       close(descriptor)
