@@ -543,7 +543,7 @@ private final class OutputWalk {
     defer { closedir(dir) }
     var info = stat()
     let stamp = fstat(descriptor, &info) == 0 ? BuildCache.FolderStamp(info) : nil
-    folders[path] = stamp.flatMap { $0.isSettled(at: now) ? $0 : nil } ?? .none
+    folders[path] = stamp.flatMap { $0.isSettled(at: now) ? $0 : nil } ?? BuildCache.FolderStamp.none
     var out: [(name: String, isFolder: Bool)] = []
     while let entry = readdir(dir) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
