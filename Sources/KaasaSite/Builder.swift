@@ -220,6 +220,7 @@ public struct Builder: Sendable {
         memory?.forgetBuild()
       }
       let built = rendered.files.map(\.path)
+      cache.sortedNames = previous?.sortedNames
       cache.stamps = try target.commit(built: built)
       cache.folders = target.folders(
         built: built, listed: outputListing?.wait(), remembered: remembersOutput ? memory?.build : nil)

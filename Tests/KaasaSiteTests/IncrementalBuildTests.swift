@@ -766,6 +766,44 @@ struct IncrementalBuildTests {
     #expect(!events.isEmpty)
     #expect(listsAgain.records.values.flatMap(\.value.pieces.events).map(\.prepared).count == events.count)
   }
+
+  @Test func theCacheIsWrittenInTheSameOrderWhateverNamesItIsHanded() throws {
+    let site = try EditableSite(seed: 13)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    _ = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
+    let file = BuildCache.file(in: site.root.appendingPathComponent(".kaasa-cache"), output: output)
+    let cache = try #require(BuildCache.load(from: file))
+    // Read back, a cache knows its names in the order they are written: sorted.
+    let names = try #require(cache.sortedNames)
+    #expect(names.stamps == cache.stamps.keys.sorted() && names.stamps.count > 10)
+    #expect(names.plans == cache.plans.keys.sorted() && names.folders == cache.folders.keys.sorted())
+    func sorted(_ c: BuildCache) -> [UInt8] {
+      var bare = c
+      bare.sortedNames = nil
+      return bare.encode()
+    }
+    let asSorted = cache.encode() == sorted(cache)
+    #expect(asSorted, "the names read are the sorted names")
+    // Names that are not exactly the table's, in increasing order, are no help: the table is sorted.
+    var fewer = cache
+    fewer.stamps.removeValue(forKey: names.stamps[3])
+    var renamed = cache
+    renamed.plans["zz-new"] = renamed.plans.removeValue(forKey: names.plans[0])
+    var reversed = cache
+    reversed.sortedNames?.folders.reverse()
+    var repeated = cache
+    repeated.sortedNames?.stamps[2] = names.stamps[1]
+    var more = cache
+    more.sortedNames?.plans.append("zzz")
+    for (name, changed) in [
+      ("fewer", fewer), ("renamed", renamed), ("reversed", reversed), ("repeated", repeated), ("more", more),
+    ] {
+      let same = changed.encode() == sorted(changed)
+      #expect(same, "\(name): written out of order")
+    }
+    #expect(try BuildCache.decode(renamed.encode()).plans.keys.sorted() == renamed.plans.keys.sorted())
+  }
 }
 
 @Suite("updating the output in place")
