@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Mustache templates by name, rendered with dictionary contexts (`[String: Any]`, arrays of them,
 /// strings, numbers and booleans).
 ///
@@ -7,12 +9,24 @@
 /// Mustache spec); transforms, lambdas and pragmas are not supported and are rejected when parsing.
 public struct TemplateLibrary: Sendable {
   private var templates: [String: [TemplateNode]] = [:]
+  private var sources: [String: String] = [:]
+  /// Parsed copies of the templates not in use. Rendering retains and releases every node it passes
+  /// (and the arrays that hold them); two threads doing so on the same nodes fought over their
+  /// reference counts, which took a sixth of a large site's build. Each render takes a copy of its
+  /// own, parsed anew when none is free (one per thread rendering at once).
+  private var spares = Spares()
+
+  private final class Spares: Sendable {
+    let free = Mutex<[[String: [TemplateNode]]]>([])
+  }
 
   public init() {}
 
   /// Parses and adds a template; a template of the same name is replaced.
   public mutating func register(_ text: String, named name: String) throws(TemplateError) {
     templates[name] = try TemplateParser.parse(text)
+    sources[name] = text
+    spares = Spares()
   }
 
   /// How deep partials and parents may nest: deeper is a partial that includes itself.
@@ -27,15 +41,25 @@ public struct TemplateLibrary: Sendable {
   /// `render` as UTF-8 bytes, for text that goes straight to a file: the templates and the values
   /// are strings, so the bytes are valid UTF-8 and need no second look.
   public func renderBytes(_ context: Any, template name: String) throws(TemplateNestingError) -> [UInt8]? {
-    guard let nodes = templates[name] else { return nil }
-    var renderer = Renderer(library: self, stack: [context], chain: [name])
+    guard templates[name] != nil else { return nil }
+    let own = spares.free.withLock { $0.popLast() } ?? copy()
+    defer { spares.free.withLock { $0.append(own) } }
+    guard let nodes = own[name] else { return nil }
+    var renderer = Renderer(templates: own, stack: [context], chain: [name])
     renderer.out.reserveCapacity(16_384)
     renderer.render(nodes, indentation: nil, blocks: nil)
     if let chain = renderer.tooDeep { throw TemplateNestingError(chain: chain) }
     return renderer.out
   }
 
-  fileprivate func nodes(_ name: String) -> [TemplateNode]? { templates[name] }
+  /// The templates parsed again: nodes of their own, shared with no other render.
+  private func copy() -> [String: [TemplateNode]] {
+    var copy = templates
+    for (name, text) in sources {
+      if let nodes = try? TemplateParser.parse(text) { copy[name] = nodes }
+    }
+    return copy
+  }
 }
 
 /// Partials or parents that include each other without end, such as a partial that includes itself.
@@ -89,7 +113,7 @@ public func exactly<T>(_ value: Any, as _: T.Type) -> T {
 }
 
 private struct Renderer {
-  let library: TemplateLibrary
+  let templates: [String: [TemplateNode]]
   var stack: [Any]
   /// The partials and parents entered, outermost first.
   var chain: [String]
@@ -132,12 +156,12 @@ private struct Renderer {
       }
 
     case .partial(let name, let indented):
-      guard let nodes = library.nodes(name), enter(name) else { return }
+      guard let nodes = templates[name], enter(name) else { return }
       render(nodes, indentation: join(indentation, indented), blocks: blocks)
       chain.removeLast()
 
     case .parent(let name, let indented, let overrides):
-      guard let nodes = library.nodes(name), enter(name) else { return }
+      guard let nodes = templates[name], enter(name) else { return }
       // Blocks given further out win over the parent's own, as the spec's inheritance requires.
       let merged = blocks.map { $0.merging(overrides) { outer, _ in outer } } ?? overrides
       render(nodes, indentation: join(indentation, indented), blocks: merged)

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import Synchronization
 import Testing
 
 @testable import KaasaSite
@@ -85,6 +86,30 @@ import Testing
     try library.register("<ul>\r\n  {{> item}}\r\n</ul>", named: "main")
     try library.register("<li>\r\n{{x}}\r\n</li>\r\n", named: "item")
     #expect(try library.render(["x": "a"], template: "main") == "<ul>\r\n  <li>\r\n  a\r\n  </li>\r\n</ul>")
+  }
+
+  /// Renders on several threads at once each use templates of their own; what they render is what
+  /// one thread renders, and a template registered again is what the next render uses.
+  @Test func rendersAtOnceAndAfterARegistrationUseTheTemplatesAsRegistered() throws {
+    var library = TemplateLibrary()
+    try library.register("<ol>{{#items}}{{> item}}{{/items}}</ol>", named: "main")
+    try library.register("<li>{{name}}</li>", named: "item")
+    let context: @Sendable () -> [String: Any] = {
+      ["items": (0..<50).map { ["name": "n\($0)"] as [String: Any] }]
+    }
+    let expected = try #require(try library.render(context(), template: "main"))
+    #expect(expected.hasPrefix("<ol><li>n0</li><li>n1</li>"))
+    let results = Mutex<[String?]>([])
+    let shared = library
+    DispatchQueue.concurrentPerform(iterations: 64) { _ in
+      let text = try? shared.render(context(), template: "main")
+      results.withLock { $0.append(text) }
+    }
+    #expect(results.withLock { $0 }.allSatisfy { $0 == expected })
+    try library.register("<p>{{name}}</p>", named: "item")
+    #expect(try library.render(["items": [["name": "x"]]], template: "main") == "<ol><p>x</p></ol>")
+    // The copy made before keeps its templates.
+    #expect(try shared.render(["items": [["name": "x"]]], template: "main") == "<ol><li>x</li></ol>")
   }
 
   /// A partial that includes itself would recurse until the stack overflows; it is an error instead.
