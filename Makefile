@@ -4,7 +4,7 @@ KAASA_DEBUG := .build/debug/kaasa
 KAASA_RELEASE := .build/release/kaasa
 NOW ?=
 
-.PHONY: deps build release site check test unit conformance bench bench-history format format-check embed-theme clean
+.PHONY: deps build release site check test unit conformance conformance-release bench bench-history format format-check embed-theme clean
 
 deps:
 	@scripts/install-deps
@@ -12,8 +12,10 @@ deps:
 build: deps
 	$(SWIFT) build --product kaasa
 
+# The binary to deploy: optimised, with the Swift runtime linked in, so it runs where Swift is not
+# installed, starts without loading the runtime's libraries and calls into it directly.
 release: deps
-	$(SWIFT) build -c release --product kaasa
+	$(SWIFT) build -c release --product kaasa --static-swift-stdlib
 
 # Check and build the sample site in content/ into output/.
 site: build
@@ -33,6 +35,11 @@ unit: deps
 conformance: build
 	bash Tests/conformance/setup.sh
 	KAASA=$(KAASA_DEBUG) bash Tests/conformance/run.sh
+
+# The same suite against the binary deployments use; CI runs both.
+conformance-release: release
+	bash Tests/conformance/setup.sh
+	KAASA=$(KAASA_RELEASE) bash Tests/conformance/run.sh
 
 bench: deps
 	bash Benchmarks/run.sh

@@ -15,7 +15,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-swift build -c release --product kaasa
+make --no-print-directory release
 python3 Benchmarks/bench.py "$@"
 
 # What reading plan history from git adds: 10,000 plans with 50,000 commits (BENCH_HISTORY=0 skips it).
