@@ -173,15 +173,20 @@ public struct FeedbackWindow: Sendable, Hashable {
   }
 
   /// 00:00 on the opening day.
-  public func start(in zone: TimeZone) -> Date { opens.start(in: zone) }
+  public func start(in zone: TimeZone) -> Date { start(in: zone, offsets: ZoneOffsets.of(zone)) }
   /// 24:00 on the closing day (exclusive).
-  public func end(in zone: TimeZone) -> Date { closes.next.start(in: zone) }
+  public func end(in zone: TimeZone) -> Date { end(in: zone, offsets: ZoneOffsets.of(zone)) }
+  /// The same, with the zone's table already at hand (`ZoneOffsets.of(zone)`).
+  public func start(in zone: TimeZone, offsets: ZoneOffsets?) -> Date {
+    opens.start(in: zone, offsets: offsets)
+  }
+  public func end(in zone: TimeZone, offsets: ZoneOffsets?) -> Date {
+    closes.next.start(in: zone, offsets: offsets)
+  }
 
   /// Where `now` lies relative to the window.
   public func state(at now: Date, in zone: TimeZone) -> FeedbackState {
-    if now < start(in: zone) { return .upcoming }
-    if now < end(in: zone) { return .open }
-    return .closed
+    FeedbackState(at: now, start: start(in: zone), end: end(in: zone))
   }
 }
 
@@ -190,6 +195,11 @@ public enum FeedbackState: String, Sendable, Codable {
   case upcoming
   case open
   case closed
+
+  /// Where `now` lies relative to a window from `start` to `end` (exclusive).
+  public init(at now: Date, start: Date, end: Date) {
+    self = now < start ? .upcoming : now < end ? .open : .closed
+  }
 }
 
 /// A document attached to a plan: a file under `content/files/` or an absolute URL.

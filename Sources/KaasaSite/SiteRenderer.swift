@@ -335,9 +335,9 @@ public struct SiteRenderer: Sendable {
     var bits = [UInt8]()
     bits.reserveCapacity(facts.starts.count + 2)
     for start in facts.starts { bits.append(start <= now ? 0x31 : 0x30) }
-    if let f = plan.feedback {
-      bits.append(f.start(in: zone) <= now ? 0x31 : 0x30)
-      bits.append(f.end(in: zone) <= now ? 0x31 : 0x30)
+    if let f = facts.feedbackWindow {
+      bits.append(f.start <= now ? 0x31 : 0x30)
+      bits.append(f.end <= now ? 0x31 : 0x30)
     }
     k.add(String(decoding: bits, as: UTF8.self))
     if let h = history.plans[plan.file] {
@@ -482,15 +482,18 @@ struct PlanFacts: Sendable {
   let starts: [Date]
   let status: Stage?
   let feedback: FeedbackState?
+  /// When the feedback window opens and closes (exclusive), if the plan has one.
+  let feedbackWindow: (start: Date, end: Date)?
   let published: LocalDate
   let updated: LocalDate
 
-  init(_ plan: Plan, zone: TimeZone, now: Date, history: PlanHistory?) {
+  /// `offsets` is the zone's table (`ZoneOffsets.of(zone)`), looked up once for every plan: the
+  /// look-up took a lock both cores wanted, several times per plan.
+  init(_ plan: Plan, zone: TimeZone, offsets: ZoneOffsets?, now: Date, history: PlanHistory?) {
     // Entries by start, ties in the order written. Timelines are usually written in order: then
     // the plan's own array is shared, and no entry is copied (this runs for every plan on every
     // rebuild).
     let timeline = plan.timeline
-    let offsets = ZoneOffsets.of(zone)
     let written = timeline.map { $0.date.start(in: zone, offsets: offsets) }
     var ordered = timeline
     var starts = written
@@ -509,7 +512,10 @@ struct PlanFacts: Sendable {
       let staged = ordered.indices.filter { ordered[$0].stage != nil }
       status = (staged.last { starts[$0] <= now } ?? staged.first).flatMap { ordered[$0].stage }
     }
-    feedback = plan.feedback?.state(at: now, in: zone)
+    feedbackWindow = plan.feedback.map {
+      ($0.start(in: zone, offsets: offsets), $0.end(in: zone, offsets: offsets))
+    }
+    feedback = feedbackWindow.map { FeedbackState(at: now, start: $0.start, end: $0.end) }
     if let h = history, let p = h.published, let u = h.updated {
       published = LocalDate(p, in: zone)
       updated = LocalDate(u, in: zone)
@@ -569,8 +575,10 @@ struct SiteIndex: Sendable {
     let plans = site.plans
     // Each plan's facts in a slot of its own: a lock taken per plan cost as much as the facts.
     let slots = Slots<PlanFacts>(count: plans.count)
+    let offsets = ZoneOffsets.of(zone)
     DispatchQueue.concurrentPerform(iterations: plans.count) { i in
-      slots.set(i, PlanFacts(plans[i], zone: zone, now: now, history: history.plans[plans[i].file]))
+      slots.set(
+        i, PlanFacts(plans[i], zone: zone, offsets: offsets, now: now, history: history.plans[plans[i].file]))
     }
     factsInOrder = slots.takeValues()
     facts = Dictionary(zip(plans.map(\.id), factsInOrder), uniquingKeysWith: { a, _ in a })

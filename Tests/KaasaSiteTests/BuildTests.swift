@@ -243,7 +243,8 @@ struct BuildTests {
       municipalities: site.municipalities, urls: SiteURLs(baseURL: site.settings.baseURL),
       t: try Theme.load(name: "default", language: .et, siteDirectory: s.root).strings,
       zone: site.settings.timeZone, now: now)
-    let facts = PlanFacts(plan, zone: site.settings.timeZone, now: now, history: nil)
+    let zone = site.settings.timeZone
+    let facts = PlanFacts(plan, zone: zone, offsets: ZoneOffsets.of(zone), now: now, history: nil)
     let names = Set(summaries.summary(plan, facts: facts, card: "<article></article>").keys)
     #expect(names.contains("feedback") && names.contains("next") && names.contains("card"))
     #expect(names.subtracting(PlanSummaries.names) == [])
@@ -370,7 +371,8 @@ struct SiteFixture {
     defer { try? FileManager.default.removeItem(at: fixture.root) }
     let site = try #require(ContentLoader(siteDirectory: fixture.root).load().site)
     let zone = site.settings.timeZone
-    return PlanFacts(site.plans[0], zone: zone, now: try fixedNow(now)(zone), history: nil)
+    return PlanFacts(
+      site.plans[0], zone: zone, offsets: ZoneOffsets.of(zone), now: try fixedNow(now)(zone), history: nil)
   }
 
   @Test func entriesGoByStartAndTiesStayInTheOrderWritten() throws {
