@@ -34,7 +34,7 @@ public struct FileStamp: Sendable, Equatable {
   /// a regular file.
   public static func of(_ path: String) -> FileStamp? {
     var info = stat()
-    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    guard path.withCString({ stat($0, &info) }) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
     return FileStamp(info)
   }
 

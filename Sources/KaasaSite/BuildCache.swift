@@ -460,7 +460,9 @@ final class OutputFolder: Sendable {
   func stamp(of path: String) -> BuildCache.Stamp? {
     guard descriptor >= 0 else { return nil }
     var info = stat()
-    guard fstatat(descriptor, path, &info, 0) == 0 else { return nil }
+    // The path as it lies in the string: passed as it is, it was copied into a new array first (a
+    // rebuild of 10,000 plans stamps 30,000 files and folders).
+    guard path.withCString({ fstatat(descriptor, $0, &info, 0) }) == 0 else { return nil }
     return BuildCache.Stamp(info)
   }
 
@@ -469,7 +471,10 @@ final class OutputFolder: Sendable {
   func folderStamp(of path: String) -> BuildCache.FolderStamp? {
     guard descriptor >= 0 else { return nil }
     var info = stat()
-    guard fstatat(descriptor, path.isEmpty ? "." : path, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+    let found = (path.isEmpty ? "." : path).withCString {
+      fstatat(descriptor, $0, &info, AT_SYMLINK_NOFOLLOW)
+    }
+    guard found == 0 else { return nil }
     return BuildCache.FolderStamp(info)
   }
 }
