@@ -41,7 +41,6 @@ public struct TemplateLibrary: Sendable {
   /// `render` as UTF-8 bytes, for text that goes straight to a file: the templates and the values
   /// are strings, so the bytes are valid UTF-8 and need no second look.
   public func renderBytes(_ context: Any, template name: String) throws(TemplateNestingError) -> [UInt8]? {
-    guard templates[name] != nil else { return nil }
     let own = spares.free.withLock { $0.popLast() } ?? copy()
     defer { spares.free.withLock { $0.append(own) } }
     guard let nodes = own[name] else { return nil }
