@@ -152,6 +152,16 @@ public struct Builder: Sendable {
         site: site, theme: theme, history: history, now: instant, digests: loaded.sourceDigests)
       var previous = clean ? nil : memory?.build ?? previousBuild?.wait()
       if previous?.output != output.standardizedFileURL.path || previous?.buildKey != key { previous = nil }
+      // Nothing of an output that is gone, or of which no file is left as recorded, can be reused:
+      // the previous build would only have its lists read (800 MB for 100,000 plans, on top of a
+      // full build's memory) to render areas whose files have to be written anew anyway. (Safe
+      // whenever it happens: without a previous build, everything is rendered.)
+      let changedOutputs = previous == nil ? nil : outputListing?.wait().changedSinceRecord
+      if let recorded = previous?.stamps.count,
+        !isFolder(output) || (changedOutputs.map { $0.count >= recorded } ?? false)
+      {
+        previous = nil
+      }
       // When a plan's front matter changed, lists will be rendered again from the previous build's:
       // they are read now, beside the work before rendering (unless they are kept: looking for a
       // changed front matter among every plan was a twentieth of such a rebuild). Only for a build
@@ -164,7 +174,7 @@ public struct Builder: Sendable {
       incremental = SiteRenderer.Incremental(
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
         previousLists: previous == nil ? nil : previousLists, output: output.standardizedFileURL)
-      if previous != nil { incremental?.changedOutputs = outputListing?.wait().changedSinceRecord }
+      if previous != nil { incremental?.changedOutputs = changedOutputs }
       // New lists are written while the areas and site-wide files are rendered (760 MB for
       // 100,000 plans, over a second on one core after everything else); the cache that names them
       // is written after them. A process that keeps its caches writes them when it is told to.

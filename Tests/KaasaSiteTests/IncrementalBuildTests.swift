@@ -431,6 +431,36 @@ struct IncrementalBuildTests {
       caches() == [secondCache, ListsCache.file(besideCache: secondCache)].map(\.lastPathComponent).sorted())
   }
 
+  /// An output folder deleted or emptied has nothing to reuse: the build does without the previous
+  /// one (whose lists it would read only to render areas anew) and writes what a clean build does.
+  @Test func anOutputDeletedOrEmptiedIsBuiltWithoutThePreviousBuild() throws {
+    let site = try EditableSite(seed: 14)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let now = fixedNow("2026-11-26T12:00")
+    let cacheFile = BuildCache.file(in: site.root.appendingPathComponent(".kaasa-cache"), output: output)
+    func token() -> String? { BuildCache.load(from: cacheFile)?.listsToken }
+    _ = try builder(site, output: output).build(now: now)
+    let first = try #require(token())
+    // Built again as it is, the previous build's lists serve.
+    _ = try builder(site, output: output).build(now: now)
+    #expect(token() == first)
+    let reference = site.root.appendingPathComponent("reference")
+    _ = try self.reference(site, output: reference).build(now: now)
+    try FileManager.default.removeItem(at: output)
+    let afterDeletion = try builder(site, output: output).build(now: now)
+    #expect(afterDeletion.reusedPlans == 0)
+    let second = try #require(token())
+    #expect(second != first)
+    #expect(try snapshot(output) == snapshot(reference))
+    for name in try FileManager.default.contentsOfDirectory(atPath: output.path) {
+      try FileManager.default.removeItem(at: output.appendingPathComponent(name))
+    }
+    _ = try builder(site, output: output).build(now: now)
+    #expect(token() != second)
+    #expect(try snapshot(output) == snapshot(reference))
+  }
+
   @Test func aFileChangedByHandInTheOutputIsRenderedAgain() throws {
     let site = try EditableSite(seed: 10)
     defer { site.remove() }
