@@ -775,12 +775,17 @@ struct IncrementalBuildTests {
     #expect(try snapshot(output) == snapshot(reference))
   }
 
-  @Test func theCacheRoundTrips() throws {
-    let site = try EditableSite(seed: 12)
-    defer { site.remove() }
+  /// A site built once into its `output` folder, and the file of the build cache that build left.
+  func builtOnce(seed: UInt64) throws -> (site: EditableSite, cacheFile: URL) {
+    let site = try EditableSite(seed: seed)
     let output = site.root.appendingPathComponent("output")
     _ = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
-    let file = BuildCache.file(in: site.root.appendingPathComponent(".kaasa-cache"), output: output)
+    return (site, BuildCache.file(in: site.root.appendingPathComponent(".kaasa-cache"), output: output))
+  }
+
+  @Test func theCacheRoundTrips() throws {
+    let (site, file) = try builtOnce(seed: 12)
+    defer { site.remove() }
     let cache = try #require(BuildCache.load(from: file))
     let again = try BuildCache.decode(cache.encode())
     #expect(again.encode() == cache.encode())
@@ -798,11 +803,8 @@ struct IncrementalBuildTests {
   }
 
   @Test func theCacheIsWrittenInTheSameOrderWhateverNamesItIsHanded() throws {
-    let site = try EditableSite(seed: 13)
+    let (site, file) = try builtOnce(seed: 13)
     defer { site.remove() }
-    let output = site.root.appendingPathComponent("output")
-    _ = try builder(site, output: output).build(now: fixedNow("2026-11-26T12:00"))
-    let file = BuildCache.file(in: site.root.appendingPathComponent(".kaasa-cache"), output: output)
     let cache = try #require(BuildCache.load(from: file))
     // Read back, a cache knows its names in the order they are written: sorted.
     let names = try #require(cache.sortedNames)
