@@ -116,7 +116,8 @@ public struct ContentLoader: Sendable {
   /// equals the parse cache's is taken from the cache without being read, as git trusts its index.
   /// Stamps are kept only when taken more than two seconds after the file's last change (see
   /// `FileStamp.isSettled`), so two changes within one tick of the clock cannot hide the second.
-  /// A plan taken so comes without its body (`Plan.bodyUnread`).
+  /// A plan taken so comes without its body (`Plan.bodyUnread`). With a parse cache, stamps are
+  /// recorded in the next one whether or not they are trusted.
   public var trustsFileStamps: Bool
 
   /// Whether plans are kept without their bodies (`Plan.bodyUnread`): a check never shows them, and
@@ -199,11 +200,12 @@ public struct ContentLoader: Sendable {
         plan.bodyUnread = false
         return (plan, entry.diagnostics)
       })
-      if trustsFileStamps {
-        reuse.stamp = { rel, stamp in
-          guard let entry = entries[rel], entry.stamp == stamp else { return nil }
-          return (entry.digest, entry.plan, entry.diagnostics)
-        }
+      // Stamps are taken, to be kept for next time, even when they are not trusted now (`kaasa
+      // build --clean`): without them the build after a clean one read every plan file again.
+      let trusts = trustsFileStamps
+      reuse.stamp = { rel, stamp in
+        guard trusts, let entry = entries[rel], entry.stamp == stamp else { return nil }
+        return (entry.digest, entry.plan, entry.diagnostics)
       }
       reusePlan = reuse
     }

@@ -163,6 +163,10 @@ struct ParseCacheTests {
     let untrusted = ContentLoader(siteDirectory: s.root, parseCache: fourth.parsed).load()
     #expect(untrusted.readPlans == 2)
     #expect(untrusted.parsedPlans == 0)
+    // It keeps the stamps all the same, for the next load to trust: b.md's at least (a.md's only if
+    // two seconds passed since it changed, which depends on how fast this runs).
+    #expect(untrusted.parsed?.entries["content/plans/b.md"]?.stamp != nil)
+    #expect(load(untrusted.parsed).readPlans < 2)
   }
 
   /// Stamps reach the disk: a later process takes an unchanged plan from the cache without reading
