@@ -558,9 +558,7 @@ private final class OutputWalk {
       }
       let isFolder = type == Int32(DT_DIR)
       if !isFolder && takesStamps {
-        var info = stat()
-        let found = fstatat(descriptor, name, &info, 0) == 0
-        stamped.append((path.isEmpty ? name : path + "/" + name, found ? BuildCache.Stamp(info) : nil))
+        stamped.append((path.isEmpty ? name : path + "/" + name, BuildCache.Stamp(at: descriptor, name)))
       }
       out.append((name, isFolder))
     }
