@@ -13,11 +13,13 @@ public struct TemplateLibrary: Sendable {
   /// Parsed copies of the templates not in use. Rendering retains and releases every node it passes
   /// (and the arrays that hold them); two threads doing so on the same nodes fought over their
   /// reference counts, which took a sixth of a large site's build. Each render takes a copy of its
-  /// own, parsed anew when none is free (one per thread rendering at once).
-  private var spares = Spares()
+  /// own: the templates as registered first, then, when none is free, ones parsed anew (one per
+  /// thread rendering at once).
+  private var spares = Spares([:])
 
   private final class Spares: Sendable {
-    let free = Mutex<[[String: [TemplateNode]]]>([])
+    let free: Mutex<[[String: [TemplateNode]]]>
+    init(_ first: [String: [TemplateNode]]) { free = Mutex([first]) }
   }
 
   public init() {}
@@ -26,7 +28,7 @@ public struct TemplateLibrary: Sendable {
   public mutating func register(_ text: String, named name: String) throws(TemplateError) {
     templates[name] = try TemplateParser.parse(text)
     sources[name] = text
-    spares = Spares()
+    spares = Spares(templates)
   }
 
   /// How deep partials and parents may nest: deeper is a partial that includes itself.
@@ -53,11 +55,7 @@ public struct TemplateLibrary: Sendable {
 
   /// The templates parsed again: nodes of their own, shared with no other render.
   private func copy() -> [String: [TemplateNode]] {
-    var copy = templates
-    for (name, text) in sources {
-      if let nodes = try? TemplateParser.parse(text) { copy[name] = nodes }
-    }
-    return copy
+    sources.compactMapValues { try? TemplateParser.parse($0) }
   }
 }
 
