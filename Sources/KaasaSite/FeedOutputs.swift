@@ -70,26 +70,13 @@ extension SiteRenderer {
 
   /// iCalendar of every timeline entry of `plans`, past and future, and their feedback windows.
   func calendarFile(path: String, name: String, plans: [Plan], model: SiteIndex) -> OutputFile {
-    // Sorted as positions, not as events: moving an event retains its text and uid, and a site's
-    // calendar sorts every event of every plan.
-    let events = plans.map { model.pieces($0).events }
-    var order: [(start: Date, plan: Int32, event: Int32)] = []
-    order.reserveCapacity(events.reduce(0) { $0 + $1.count })
-    for (p, planEvents) in events.enumerated() {
-      for (e, event) in planEvents.enumerated() { order.append((event.start, Int32(p), Int32(e))) }
-    }
-    order.sort { a, b in
-      guard a.start == b.start else { return a.start < b.start }
-      return events[Int(a.plan)][Int(a.event)].uid < events[Int(b.plan)][Int(b.event)].uid
-    }
     let calendar = ICalendar(
       name: name, description: site.settings.description,
       productID: "-//Kaasa//Kaasa 1.0//\(site.settings.language.rawValue.uppercased())",
       timeZone: zone, refreshInterval: 12, language: site.settings.language.rawValue, events: [])
-    return OutputFile(
-      path: path,
-      parts: ICalendarWriter.renderParts(
-        calendar, prepared: order.map { events[Int($0.plan)][Int($0.event)].prepared }))
+    let prepared =
+      model.calendarOrder?.events(of: plans) ?? CalendarOrder.sorted(plans.map { model.pieces($0).events })
+    return OutputFile(path: path, parts: ICalendarWriter.renderParts(calendar, prepared: prepared))
   }
 
   /// One event per timeline entry, past and future, and one for the feedback window.
@@ -184,4 +171,91 @@ struct FeedPieces: Sendable {
 
   let items: [Item]
   let events: [Event]
+}
+
+/// Every event of the site's plans in the order calendars list them: by start, then by uid, then as
+/// the plans and their events come. The calendars of the site, its municipalities and its villages
+/// take their events in this order instead of each sorting its own: the site's calendar sorted every
+/// event of every plan and those of the areas most of them again, each comparison of two events of
+/// the same day comparing their uids, and the events were shared between the cores sorting them.
+struct CalendarOrder: Sendable {
+  /// The events, in calendar order.
+  private let events: [PreparedEvent]
+  /// Each event's place in `events`, plan after plan, each plan's in the order of its own events.
+  private let places: [Int32]
+  /// Where each plan's events are in `places`, by plan id.
+  private let spans: [String: Range<Int>]
+
+  /// The order of the events of `plans`, whose pieces are in `model`.
+  init(plans: [Plan], model: SiteIndex) {
+    var starts: [Date] = []
+    var uids: [String] = []
+    var prepared: [PreparedEvent] = []
+    var spans: [String: Range<Int>] = [:]
+    spans.reserveCapacity(plans.count)
+    for plan in plans {
+      let first = starts.count
+      for event in model.pieces(plan).events {
+        starts.append(event.start)
+        uids.append(event.uid)
+        prepared.append(event.prepared)
+      }
+      spans[plan.id] = first..<starts.count
+    }
+    // Each half sorted on a core of its own, then merged.
+    let count = Int32(starts.count)
+    let middle = count / 2
+    let halves = Slots<[Int32]>(count: 2)
+    DispatchQueue.concurrentPerform(iterations: 2) { [starts, uids] h in
+      halves.set(h, (h == 0 ? 0..<middle : middle..<count).sorted { Self.precedes($0, $1, starts, uids) })
+    }
+    let sorted = halves.takeValues()
+    let (a, b) = (sorted[0], sorted[1])
+    var order: [Int32] = []
+    order.reserveCapacity(Int(count))
+    var i = 0
+    var j = 0
+    while i < a.count, j < b.count {
+      if Self.precedes(b[j], a[i], starts, uids) {
+        order.append(b[j])
+        j += 1
+      } else {
+        order.append(a[i])
+        i += 1
+      }
+    }
+    order += a[i...]
+    order += b[j...]
+    var places = [Int32](repeating: 0, count: Int(count))
+    for (place, event) in order.enumerated() { places[Int(event)] = Int32(place) }
+    self.events = order.map { prepared[Int($0)] }
+    self.places = places
+    self.spans = spans
+  }
+
+  /// Whether event `a` comes before event `b`: by start, then uid, then their places as gathered.
+  private static func precedes(_ a: Int32, _ b: Int32, _ starts: [Date], _ uids: [String]) -> Bool {
+    let (a, b) = (Int(a), Int(b))
+    if starts[a] != starts[b] { return starts[a] < starts[b] }
+    if uids[a] != uids[b] { return uids[a] < uids[b] }
+    return a < b
+  }
+
+  /// The events of `plans`, each of them in this order, in calendar order.
+  func events(of plans: [Plan]) -> [PreparedEvent] {
+    var chosen: [Int32] = []
+    for plan in plans { chosen += places[spans[plan.id]!] }
+    chosen.sort()
+    return chosen.map { events[Int($0)] }
+  }
+
+  /// The events of plans not in an order, sorted as the order sorts them: a plan's own calendar.
+  static func sorted(_ events: [[FeedPieces.Event]]) -> [PreparedEvent] {
+    let flat = events.flatMap { $0 }
+    let starts = flat.map(\.start)
+    let uids = flat.map(\.uid)
+    return Array(Int32(0)..<Int32(flat.count)).sorted { precedes($0, $1, starts, uids) }.map {
+      flat[Int($0)].prepared
+    }
+  }
 }

@@ -251,6 +251,7 @@ public struct SiteRenderer: Sendable {
         model.json[plan.id] = out.listing!.json
         if let listed = out.listed { model.listed[plan.id] = listed }
       }
+      if rendersLists { model.calendarOrder = CalendarOrder(plans: plans, model: model) }
     }
     let full = model
     // The lists to keep are complete before the aggregates: what lists show of every plan that has
@@ -550,6 +551,9 @@ struct SiteIndex: Sendable {
   var json: [String: String] = [:]
   /// Each plan's context in lists: its card, and the rest made only if a list asks for it.
   var listed: [String: ListedPlan] = [:]
+  /// The order of every plan's calendar events, for the calendars of areas and the site; made
+  /// with the pieces, when those calendars are rendered.
+  var calendarOrder: CalendarOrder?
 
   init(site: Site, zone: TimeZone, now: Date, history: SiteHistory) {
     var m: [String: [Plan]] = [:]
@@ -654,7 +658,7 @@ struct PlanListing: Sendable {
 }
 
 /// Result slots written by concurrent workers, each slot by exactly one; read after all finished.
-private final class Slots<T>: @unchecked Sendable {
+final class Slots<T>: @unchecked Sendable {
   private let buffer: UnsafeMutableBufferPointer<T?>
 
   init(count: Int) {

@@ -211,6 +211,50 @@ struct BuildTests {
       ])
   }
 
+  /// Every calendar lists its events by start, then by uid, whichever plans it holds: the site's,
+  /// a municipality's, each village's (with the municipality-wide plans) and a plan's own. Plan
+  /// `a-b`'s uids sort before `a`'s ("-" before "/"), though its id sorts after.
+  @Test func calendarsListEventsByStartThenUID() throws {
+    func plan(_ villages: String, _ timeline: String) -> String {
+      "---\ntitle: Plaan\nsummary: Kokkuvõte.\nmunicipality: jogeva-vald\n\(villages)type: road-works\n"
+        + "timeline:\n\(timeline)---\nTekst.\n"
+    }
+    let idea = "  - { date: 2026-11-20, stage: idea, title: Idee }\n"
+    let meeting = "  - { date: 2026-12-10T18:00, stage: consultation, title: Arutelu }\n"
+    let s = try SiteFixture(plans: [
+      "c": plan("villages: [torma]\n", meeting + idea),
+      "a-b": plan("villages: [kuremaa]\n", idea + meeting),
+      "a": plan("villages: [kuremaa, torma]\n", meeting + idea),
+      "wide": plan("", idea + "  - { date: 2026-11-25, stage: idea, title: Teine }\n"),
+    ])
+    defer { s.remove() }
+    try s.write(
+      "content/areas.yml",
+      "municipalities:\n  - id: jogeva-vald\n    name: Jõgeva vald\n    villages:\n"
+        + "      - { id: torma, name: Torma }\n      - { id: kuremaa, name: Kuremaa }\n")
+    let report = try s.render(now: "2026-11-26")
+    func uids(_ path: String) throws -> [String] {
+      let text = try #require(report.files.first { $0.path == path }?.text, "\(path)")
+      return text.split(separator: "\r\n").filter { $0.hasPrefix("UID:") }.map {
+        String($0.dropFirst(4).prefix { $0 != "@" })
+      }
+    }
+    let all = [
+      "a-b/idee", "a/idee", "c/idee", "wide/idee", "wide/teine", "a-b/arutelu", "a/arutelu", "c/arutelu",
+    ]
+    #expect(try uids("calendar.ics") == all)
+    #expect(try uids("jogeva-vald/calendar.ics") == all)
+    #expect(
+      try uids("jogeva-vald/torma/calendar.ics") == [
+        "a/idee", "c/idee", "wide/idee", "wide/teine", "a/arutelu", "c/arutelu",
+      ])
+    #expect(
+      try uids("jogeva-vald/kuremaa/calendar.ics") == [
+        "a-b/idee", "a/idee", "wide/idee", "wide/teine", "a-b/arutelu", "a/arutelu",
+      ])
+    #expect(try uids("plans/c/calendar.ics") == ["c/idee", "c/arutelu"])
+  }
+
   /// Lists hold each plan's card and make the rest of its context only when a theme asks for it:
   /// a theme's list sees every field, and names further out (its page's, the translations) too.
   @Test func aThemesListShowsEveryFieldOfAPlanBesideItsCard() throws {
