@@ -99,15 +99,18 @@ public struct SiteRenderer: Sendable {
       return changedOutputs.isEmpty || !files.contains(where: changedOutputs.contains)
     }
     // Per plan, in parallel: its keys, and its previous output when that is still valid.
-    typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?)
+    // With whether the plan is listed as the previous build listed it.
+    typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?, listedAsBefore: Bool)
     let lookups = try parallelMap(plans.indices) { i -> Lookup in
       let plan = plans[i]
-      guard let incremental else { return (nil, nil, nil) }
+      guard let incremental else { return (nil, nil, nil, false) }
       let (key, listing) = planKeys(plan, facts: base.factsInOrder[i], incremental)
-      guard let key, let record = previous?.plans[plan.id], record.key == key,
-        unchanged(record.files)
-      else { return (key, listing, nil) }
-      return (key, listing, record)
+      guard let record = previous?.plans[plan.id] else { return (key, listing, nil, false) }
+      let listedAsBefore = listing != nil && record.listing == listing
+      guard let key, record.key == key, unchanged(record.files) else {
+        return (key, listing, nil, listedAsBefore)
+      }
+      return (key, listing, record, listedAsBefore)
     }
     // cmark parses behind one lock, so one thread renders the bodies while the other cores make
     // each plan's feed pieces and plans.json entry, then the cards and pages. It keeps only a few hundred
@@ -143,13 +146,7 @@ public struct SiteRenderer: Sendable {
     // Every plan is listed as in the previous build when its listing key is the same and none came
     // or went: then so is every aggregate made of them, and the lists the previous build kept serve
     // again. Otherwise they are read now, beside the pages, to be written anew.
-    let listingsUnchanged =
-      previous.map { previous in
-        previous.plans.count == plans.count
-          && plans.indices.allSatisfy { i in
-            lookups[i].listing != nil && previous.plans[plans[i].id]?.listing == lookups[i].listing
-          }
-      } ?? false
+    let listingsUnchanged = previous?.plans.count == plans.count && lookups.allSatisfy(\.listedAsBefore)
     var listsChanged = !listingsUnchanged || previous?.listsToken.isEmpty != false
     if listsChanged { incremental?.previousLists?.start() }
     // The card and the page are made from one summary of the plan.
@@ -294,7 +291,8 @@ public struct SiteRenderer: Sendable {
       }
       keyed += 1
       let listing = lookups[i].listing ?? ""
-      if let hit = lookups[i].hit, hit.listing == listing, cache.plans[plan.id]?.key == key { continue }
+      // A hit is the previous build's record of the plan, under the same key.
+      if let hit = lookups[i].hit, hit.listing == listing { continue }
       cache.plans[plan.id] = BuildCache.PlanRecord(
         key: key, listing: listing, files: perPlan[i].files.map(\.path))
     }
