@@ -264,7 +264,7 @@ final class OutputUpdater: OutputSink {
 
   /// What the output holds, listed before the build.
   struct Listing: Sendable {
-    var files: Set<String>
+    var files: ListedFiles
     var directories: [String]
     /// The stamps of the folders that were listed (`.none` for one that changed too recently to be
     /// trusted); the others hold what `recordFolders` says.
@@ -395,9 +395,8 @@ final class OutputUpdater: OutputSink {
     }
     if same { return stamps }
     let builtSet = Set(built)
-    let existingFiles = listed?.files ?? Set(known.keys)
     var removedFrom = Set<String>()
-    for path in existingFiles where !builtSet.contains(path) {
+    for path in listed?.files.all ?? AnySequence(known.keys) where !builtSet.contains(path) {
       unlink(base + "/" + path)
       removedFrom.insert(parentPath(path))
     }
@@ -457,7 +456,8 @@ final class OutputUpdater: OutputSink {
     if let record, let listing = listed(base, against: record) { return listing }
     let walk = OutputWalk(base: base, takesStamps: true)
     walk.list("")
-    var listing = Listing(files: walk.files, directories: walk.directories, folders: walk.folders)
+    var listing = Listing(
+      files: ListedFiles(found: walk.files), directories: walk.directories, folders: walk.folders)
     if let record { listing.compare(walk.stamped, with: record) }
     return listing
   }
@@ -502,12 +502,27 @@ final class OutputUpdater: OutputSink {
     }
     changed.formUnion(record.unstampedFiles)
     var listing = Listing(
-      files: walk.files.union(record.stamps.keys), directories: walk.directories, folders: walk.folders)
+      files: ListedFiles(found: walk.files, recorded: record.stamps), directories: walk.directories,
+      folders: walk.folders)
     listing.recordFolders = record.folders
     listing.changedSinceRecord = changed
     listing.matchesRecord = changed.isEmpty && walk.files.isEmpty
     return listing
   }
+}
+
+/// The files an output holds: those a listing found, and those the previous build's record names
+/// in folders that were not listed (taken to be there; those gone or changed are in the listing's
+/// `changedSinceRecord`). The two are apart: joining them made a set of every file of the output
+/// at each rebuild.
+struct ListedFiles: Sendable {
+  /// Files found that the record does not name.
+  var found: Set<String>
+  var recorded: [String: BuildCache.Stamp] = [:]
+
+  func contains(_ path: String) -> Bool { found.contains(path) || recorded[path] != nil }
+  var count: Int { found.count + recorded.count }
+  var all: AnySequence<String> { AnySequence([AnySequence(found), AnySequence(recorded.keys)].joined()) }
 }
 
 /// A walk through an output folder's files and folders.
