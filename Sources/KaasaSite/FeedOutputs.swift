@@ -241,12 +241,27 @@ struct CalendarOrder: Sendable {
     return a < b
   }
 
-  /// The events of `plans`, each of them in this order, in calendar order.
+  /// The events of `plans` (distinct plans, each of them in this order), in calendar order: their
+  /// places are marked, then taken in order.
   func events(of plans: [Plan]) -> [PreparedEvent] {
-    var chosen: [Int32] = []
-    for plan in plans { chosen += places[spans[plan.id]!] }
-    chosen.sort()
-    return chosen.map { events[Int($0)] }
+    var marked = [UInt64](repeating: 0, count: (events.count + 63) / 64)
+    var count = 0
+    for plan in plans {
+      for place in places[spans[plan.id]!] {
+        marked[Int(place) >> 6] |= 1 << UInt64(place & 63)
+        count += 1
+      }
+    }
+    var chosen: [PreparedEvent] = []
+    chosen.reserveCapacity(count)
+    for (word, bits) in marked.enumerated() where bits != 0 {
+      var rest = bits
+      while rest != 0 {
+        chosen.append(events[word << 6 | rest.trailingZeroBitCount])
+        rest &= rest - 1
+      }
+    }
+    return chosen
   }
 
   /// The events of plans not in an order, sorted as the order sorts them: a plan's own calendar.
