@@ -241,13 +241,14 @@ struct CalendarOrder: Sendable {
     return a < b
   }
 
-  /// The events of `plans` (distinct plans, each of them in this order), in calendar order: their
-  /// places are marked, then taken in order.
-  func events(of plans: [Plan]) -> [PreparedEvent] {
+  /// The events of `plans` (distinct plans), in calendar order: their places are marked, then taken
+  /// in order. Nil when a plan is not in this order.
+  func events(of plans: [Plan]) -> [PreparedEvent]? {
     var marked = [UInt64](repeating: 0, count: (events.count + 63) / 64)
     var count = 0
     for plan in plans {
-      for place in places[spans[plan.id]!] {
+      guard let span = spans[plan.id] else { return nil }
+      for place in places[span] {
         marked[Int(place) >> 6] |= 1 << UInt64(place & 63)
         count += 1
       }
