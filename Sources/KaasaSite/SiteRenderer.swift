@@ -98,8 +98,8 @@ public struct SiteRenderer: Sendable {
       guard let changedOutputs else { return previous?.unchangedFiles(files, in: outputFolder) == true }
       return changedOutputs.isEmpty || !files.contains(where: changedOutputs.contains)
     }
-    // Per plan, in parallel: its keys, and its previous output when that is still valid.
-    // With whether the plan is listed as the previous build listed it.
+    // Per plan, in parallel: its keys, its previous output when that is still valid, and whether it
+    // is listed as the previous build listed it.
     typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?, listedAsBefore: Bool)
     let lookups = try parallelMap(plans.indices) { i -> Lookup in
       let plan = plans[i]
