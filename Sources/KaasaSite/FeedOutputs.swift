@@ -210,22 +210,7 @@ struct CalendarOrder: Sendable {
       halves.set(h, (h == 0 ? 0..<middle : middle..<count).sorted { Self.precedes($0, $1, starts, uids) })
     }
     let sorted = halves.takeValues()
-    let (a, b) = (sorted[0], sorted[1])
-    var order: [Int32] = []
-    order.reserveCapacity(Int(count))
-    var i = 0
-    var j = 0
-    while i < a.count, j < b.count {
-      if Self.precedes(b[j], a[i], starts, uids) {
-        order.append(b[j])
-        j += 1
-      } else {
-        order.append(a[i])
-        i += 1
-      }
-    }
-    order += a[i...]
-    order += b[j...]
+    let order = merged(sorted[0], sorted[1]) { Self.precedes($0, $1, starts, uids) }
     var places = [Int32](repeating: 0, count: Int(count))
     for (place, event) in order.enumerated() { places[Int(event)] = Int32(place) }
     self.events = order.map { prepared[Int($0)] }

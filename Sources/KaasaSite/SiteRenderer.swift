@@ -597,22 +597,28 @@ struct SiteIndex: Sendable {
     let named = byVillage["\(municipality)/\(village)"] ?? []
     let wide = wideByMunicipality[municipality] ?? []
     // Both in the order of their ids: merged rather than filtered and sorted for every village.
-    var out: [Plan] = []
-    out.reserveCapacity(named.count + wide.count)
-    var (i, j) = (0, 0)
-    while i < named.count && j < wide.count {
-      if wide[j].id < named[i].id {
-        out.append(wide[j])
-        j += 1
-      } else {
-        out.append(named[i])
-        i += 1
-      }
-    }
-    out += named[i...]
-    out += wide[j...]
-    return out
+    return merged(named, wide) { $0.id < $1.id }
   }
+}
+
+/// Two arrays, each sorted by `precedes`, as one sorted the same way; of equal elements, those of
+/// `a` come first.
+func merged<T>(_ a: [T], _ b: [T], by precedes: (T, T) -> Bool) -> [T] {
+  var out: [T] = []
+  out.reserveCapacity(a.count + b.count)
+  var (i, j) = (0, 0)
+  while i < a.count && j < b.count {
+    if precedes(b[j], a[i]) {
+      out.append(b[j])
+      j += 1
+    } else {
+      out.append(a[i])
+      i += 1
+    }
+  }
+  out += a[i...]
+  out += b[j...]
+  return out
 }
 
 /// A template context without the keys whose values are missing or empty, because Mustache
