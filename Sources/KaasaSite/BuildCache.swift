@@ -19,7 +19,7 @@ import Synchronization
 /// What lists show of each plan is kept beside it, in a `ListsCache` of its own.
 struct BuildCache: CacheContents, Sendable {
   /// Bump whenever what is stored or how keys are computed changes.
-  static let header = "kaasa-build 7\n"
+  static let header = "kaasa-build 8\n"
 
   struct Stamp: Sendable, Equatable {
     var size: Int64
@@ -102,6 +102,9 @@ struct BuildCache: CacheContents, Sendable {
   var buildKey: String
   /// The token of the lists this cache goes with; "" for none.
   var listsToken = ""
+  /// The key of every plan's listing together, which the keys of site-wide files start from; a
+  /// rebuild in which every plan is listed as before takes it from here ("" for none).
+  var siteKey = ""
   var stamps: [String: Stamp] = [:]
   var plans: [String: PlanRecord] = [:]
   var jobs: [String: JobRecord] = [:]
@@ -165,7 +168,8 @@ struct BuildCache: CacheContents, Sendable {
   /// Whether `other` records the same keys and files for every plan and job (what a rebuild in
   /// which nothing changed produces): then the cache on disk needs no rewriting.
   func sameRecords(as other: BuildCache) -> Bool {
-    listsToken == other.listsToken && plans.count == other.plans.count && jobs.count == other.jobs.count
+    listsToken == other.listsToken && siteKey == other.siteKey && plans.count == other.plans.count
+      && jobs.count == other.jobs.count
       && plans.allSatisfy { id, p in
         other.plans[id].map { $0.key == p.key && $0.listing == p.listing && $0.files == p.files } ?? false
       }
@@ -242,6 +246,7 @@ struct BuildCache: CacheContents, Sendable {
     w.put(output)
     w.put(buildKey)
     w.put(listsToken)
+    w.put(siteKey)
     // Names are sorted, not entries: moving entries was most of the sorting.
     w.put(stamps.count)
     Self.inOrder(stamps, known: sortedNames?.stamps) { path, s in
@@ -298,6 +303,7 @@ struct BuildCache: CacheContents, Sendable {
     var r = ByteReader(bytes)
     guard try r.string() == header else { throw ByteReader.Damaged() }
     var cache = BuildCache(output: try r.string(), buildKey: try r.string(), listsToken: try r.string())
+    cache.siteKey = try r.string()
     // Each table sized once, as the parse cache's: a damaged count asks for no more than a million.
     var names = SortedNames()
     let files = try r.count()

@@ -179,7 +179,9 @@ public struct SiteRenderer: Sendable {
       jobs.contains { $0.members != nil && keptKey($0) == nil }
       ? Dictionary(zip(plans.map(\.id), lookups.map(\.listing)), uniquingKeysWith: { a, _ in a }) : [:]
     let allPlans = incremental.flatMap { incremental in
-      jobKey("site", members: zip(plans, lookups).map { ($0.id, $1.listing) }, incremental)
+      listingsUnchanged && previous?.siteKey.isEmpty == false
+        ? previous?.siteKey
+        : jobKey("site", members: zip(plans, lookups).map { ($0.id, $1.listing) }, incremental)
     }
     // First the aggregates whose keys match the previous build are taken from its output.
     let kept = try parallelMap(jobs.indices) { j -> (key: String?, files: [OutputFile]?) in
@@ -301,6 +303,7 @@ public struct SiteRenderer: Sendable {
       let ids = Set(plans.indices.compactMap { lookups[$0].key == nil ? nil : plans[$0].id })
       cache.plans = cache.plans.filter { ids.contains($0.key) }
     }
+    cache.siteKey = allPlans ?? ""
     if let lists {
       cache.listsToken = lists.token
     } else {
