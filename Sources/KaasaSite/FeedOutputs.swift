@@ -205,11 +205,9 @@ struct CalendarOrder: Sendable {
     // Each half sorted on a core of its own, then merged.
     let count = Int32(starts.count)
     let middle = count / 2
-    let halves = Slots<[Int32]>(count: 2)
-    DispatchQueue.concurrentPerform(iterations: 2) { [starts, uids] h in
-      halves.set(h, (h == 0 ? 0..<middle : middle..<count).sorted { Self.precedes($0, $1, starts, uids) })
+    let sorted = parallelMap(0..<2) { [starts, uids] h in
+      (h == 0 ? 0..<middle : middle..<count).sorted { Self.precedes($0, $1, starts, uids) }
     }
-    let sorted = halves.takeValues()
     let order = merged(sorted[0], sorted[1]) { Self.precedes($0, $1, starts, uids) }
     var places = [Int32](repeating: 0, count: Int(count))
     for (place, event) in order.enumerated() { places[Int(event)] = Int32(place) }

@@ -101,7 +101,7 @@ public struct SiteRenderer: Sendable {
     // Per plan, in parallel: its keys, its previous output when that is still valid, and whether it
     // is listed as the previous build listed it.
     typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?, listedAsBefore: Bool)
-    let lookups = try parallelMap(plans.indices) { i -> Lookup in
+    let lookups = parallelMap(plans.indices) { i -> Lookup in
       let plan = plans[i]
       guard let incremental else { return (nil, nil, nil, false) }
       let (key, listing) = planKeys(plan, facts: base.factsInOrder[i], incremental)
@@ -386,26 +386,6 @@ public struct SiteRenderer: Sendable {
     return k.finish()
   }
 
-  /// Maps on all cores, keeping the order; the first error thrown is rethrown.
-  func parallelMap<T: Sendable>(_ indices: Range<Int>, _ body: @Sendable (Int) throws -> T) throws -> [T] {
-    // Each index writes its own slot, so no lock is taken per element (a contended lock cost more
-    // than some of the work).
-    let slots = Slots<T>(count: indices.count)
-    let failure = Mutex<(any Error)?>(nil)
-    DispatchQueue.concurrentPerform(iterations: indices.count) { i in
-      do {
-        slots.set(i, try body(indices.lowerBound + i))
-      } catch {
-        failure.withLock { $0 = $0 ?? error }
-      }
-    }
-    if let error = failure.withLock({ $0 }) {
-      slots.deallocate()
-      throw error
-    }
-    return slots.takeValues()
-  }
-
   // MARK: Pages
 
   func page(
@@ -578,14 +558,10 @@ struct SiteIndex: Sendable {
     byVillage = v
     wideByMunicipality = wide
     let plans = site.plans
-    // Each plan's facts in a slot of its own: a lock taken per plan cost as much as the facts.
-    let slots = Slots<PlanFacts>(count: plans.count)
     let offsets = ZoneOffsets.of(zone)
-    DispatchQueue.concurrentPerform(iterations: plans.count) { i in
-      slots.set(
-        i, PlanFacts(plans[i], zone: zone, offsets: offsets, now: now, history: history.plans[plans[i].file]))
+    factsInOrder = parallelMap(plans.indices) { i in
+      PlanFacts(plans[i], zone: zone, offsets: offsets, now: now, history: history.plans[plans[i].file])
     }
-    factsInOrder = slots.takeValues()
     facts = Dictionary(zip(plans.map(\.id), factsInOrder), uniquingKeysWith: { a, _ in a })
   }
 
@@ -664,8 +640,30 @@ struct PlanListing: Sendable {
   let json: String
 }
 
+/// Maps on all cores, keeping the order; the first error thrown is rethrown.
+func parallelMap<T: Sendable, E: Error>(
+  _ indices: Range<Int>, _ body: @Sendable (Int) throws(E) -> T
+) throws(E) -> [T] {
+  // Each index writes its own slot, so no lock is taken per element (a contended lock cost more
+  // than some of the work).
+  let slots = Slots<T>(count: indices.count)
+  let failure = Mutex<E?>(nil)
+  DispatchQueue.concurrentPerform(iterations: indices.count) { i in
+    do throws(E) {
+      slots.set(i, try body(indices.lowerBound + i))
+    } catch {
+      failure.withLock { $0 = $0 ?? error }
+    }
+  }
+  if let error = failure.withLock({ $0 }) {
+    slots.deallocate()
+    throw error
+  }
+  return slots.takeValues()
+}
+
 /// Result slots written by concurrent workers, each slot by exactly one; read after all finished.
-final class Slots<T>: @unchecked Sendable {
+private final class Slots<T>: @unchecked Sendable {
   private let buffer: UnsafeMutableBufferPointer<T?>
 
   init(count: Int) {
