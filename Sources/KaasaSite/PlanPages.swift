@@ -45,7 +45,7 @@ extension SiteRenderer {
     context["hasTags"] = !plan.tags.isEmpty
     context["published"] = ["text": t.day(facts.published), "iso": facts.published.description]
     context["updated"] = ["text": t.day(facts.updated), "iso": facts.updated.description]
-    context["feedbackForm"] = feedbackForm(plan, model: model)
+    context["feedbackForm"] = feedbackForm(plan, facts: facts)
     context["subscribe"] = [subscription(kind: "plan", name: plan.title, path: path, hasFeed: false)]
     let history = historyContext(plan)
     context["history"] = history
@@ -109,8 +109,8 @@ extension SiteRenderer {
   }
 
   /// The form while feedback is open and an endpoint is set; a mailto link without one.
-  func feedbackForm(_ plan: Plan, model: SiteIndex) -> [String: Any]? {
-    guard let f = plan.feedback, f.state(at: now, in: zone) == .open else { return nil }
+  func feedbackForm(_ plan: Plan, facts: PlanFacts) -> [String: Any]? {
+    guard let f = plan.feedback, facts.feedback == .open else { return nil }
     let municipality = site.municipality(plan.municipalityID)
     let villages = (plan.isMunicipalityWide ? municipality?.villages.map(\.id) ?? [] : plan.villageIDs)
     var form: [String: Any] = [
