@@ -511,12 +511,11 @@ final class OutputUpdater: OutputSink {
   }
 }
 
-/// The files an output holds: those a listing found, and those the previous build's record names
-/// in folders that were not listed (taken to be there; those gone or changed are in the listing's
-/// `changedSinceRecord`). The two are apart: joining them made a set of every file of the output
-/// at each rebuild.
+/// The files an output holds: those a listing found, and every file the previous build's record
+/// names (taken to be there; those gone or changed are in the listing's `changedSinceRecord`). The
+/// two are kept apart: joining them made a set of every file of the output at each rebuild.
 struct ListedFiles: Sendable {
-  /// Files found that the record does not name.
+  /// Files found; with a record, only those it does not name.
   var found: Set<String>
   var recorded: [String: BuildCache.Stamp] = [:]
 
