@@ -101,13 +101,18 @@ public struct SiteRenderer: Sendable {
     // Per plan, in parallel: its keys, its previous output when that is still valid, and whether it
     // is listed as the previous build listed it.
     typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?, listedAsBefore: Bool)
+    // What the keys are made of is taken out of `self` and `incremental` first: read from inside
+    // the loop, both were copied for every plan, their references counted by both cores at once.
+    let planKeys = incremental.map { PlanKeys(renderer: self, incremental: $0) }
+    let previousPlans = previous?.plans ?? [:]
     let lookups = parallelMap(plans.indices) { i -> Lookup in
-      let plan = plans[i]
-      guard let incremental else { return (nil, nil, nil, false) }
-      let (key, listing) = planKeys(plan, facts: base.factsInOrder[i], incremental)
-      guard let record = previous?.plans[plan.id] else { return (key, listing, nil, false) }
+      guard let keyed = planKeys?.of(plans[i], facts: base.factsInOrder[i]) else {
+        return (nil, nil, nil, false)
+      }
+      let (key, listing) = keyed
+      guard let record = previousPlans[plans[i].id] else { return (key, listing, nil, false) }
       let listedAsBefore = listing != nil && record.listing == listing
-      guard let key, record.key == key, unchanged(record.files) else {
+      guard record.key == key, unchanged(record.files) else {
         return (key, listing, nil, listedAsBefore)
       }
       return (key, listing, record, listedAsBefore)
@@ -319,54 +324,68 @@ public struct SiteRenderer: Sendable {
       reusedAreas: aggregates.count(where: \.reused))
   }
 
-  /// A plan's keys. `key` covers everything its own outputs (page, calendar, card, feed pieces) are
-  /// rendered from; nil when its source digest is unknown. `listing` is the same without the body,
-  /// which only the plan's own page shows: what areas, feeds, calendars and site-wide files use of
-  /// the plan, so an edit of the body renders that page alone. Nil also for a plan not read from a file.
-  func planKeys(_ plan: Plan, facts: PlanFacts, _ incremental: Incremental) -> (
-    key: String?, listing: String?
-  ) {
-    guard let digest = incremental.sourceDigests[plan.file] else { return (nil, nil) }
-    // Both keys share everything but what they cover of the file: the fields are gathered once.
-    var k = CacheKey()
-    k.add(incremental.buildKey)
-    k.add(plan.file)
-    // Where now falls among the plan's instants decides its status, past and coming steps, feed
-    // items, cancelled events and the feedback state; nothing else of now reaches these outputs
-    // (today's date is in the build key).
-    var bits = [UInt8]()
-    bits.reserveCapacity(facts.starts.count + 2)
-    for start in facts.starts { bits.append(start <= now ? 0x31 : 0x30) }
-    if let f = facts.feedbackWindow {
-      bits.append(f.start <= now ? 0x31 : 0x30)
-      bits.append(f.end <= now ? 0x31 : 0x30)
+  /// What a plan's keys are made of besides the plan: the build key, the digests of the files read,
+  /// the plans' history and now.
+  struct PlanKeys: Sendable {
+    let buildKey: String
+    let digests: [String: String]
+    let history: [String: PlanHistory]
+    let now: Date
+
+    init(renderer: SiteRenderer, incremental: Incremental) {
+      buildKey = incremental.buildKey
+      digests = incremental.sourceDigests
+      history = renderer.history.plans
+      now = renderer.now
     }
-    k.add(String(decoding: bits, as: UTF8.self))
-    if let h = history.plans[plan.file] {
-      k.add(Int64(h.commits.count))
-      for c in h.commits {
-        k.add(c.hash)
-        k.add(c.date)
-        k.add(c.subject)
-        k.add(c.path)
+
+    /// A plan's keys; nil when its source digest is unknown. `key` covers everything its own outputs
+    /// (page, calendar, card, feed pieces) are rendered from. `listing` is the same without the body,
+    /// which only the plan's own page shows: what areas, feeds, calendars and site-wide files use of
+    /// the plan, so an edit of the body renders that page alone; nil for a plan not read from a file.
+    func of(_ plan: Plan, facts: PlanFacts) -> (key: String, listing: String?)? {
+      guard let digest = digests[plan.file] else { return nil }
+      // Both keys share everything but what they cover of the file: the fields are gathered once.
+      var k = CacheKey()
+      k.add(buildKey)
+      k.add(plan.file)
+      // Where now falls among the plan's instants decides its status, past and coming steps, feed
+      // items, cancelled events and the feedback state; nothing else of now reaches these outputs
+      // (today's date is in the build key).
+      var bits = [UInt8]()
+      bits.reserveCapacity(facts.starts.count + 2)
+      for start in facts.starts { bits.append(start <= now ? 0x31 : 0x30) }
+      if let f = facts.feedbackWindow {
+        bits.append(f.start <= now ? 0x31 : 0x30)
+        bits.append(f.end <= now ? 0x31 : 0x30)
       }
-      for (key, e) in h.entries.sorted(by: { $0.key < $1.key }) {
-        k.add(key)
-        k.add(Int64(e.sequence))
-        k.add(e.lastModified)
+      k.add(String(decoding: bits, as: UTF8.self))
+      if let h = history[plan.file] {
+        k.add(Int64(h.commits.count))
+        for c in h.commits {
+          k.add(c.hash)
+          k.add(c.date)
+          k.add(c.subject)
+          k.add(c.path)
+        }
+        for (key, e) in h.entries.sorted(by: { $0.key < $1.key }) {
+          k.add(key)
+          k.add(Int64(e.sequence))
+          k.add(e.lastModified)
+        }
+        k.add(h.firstPublished.map { String($0.timeIntervalSinceReferenceDate.bitPattern) } ?? "-")
+      } else {
+        k.add("no history")
       }
-      k.add(h.firstPublished.map { String($0.timeIntervalSinceReferenceDate.bitPattern) } ?? "-")
-    } else {
-      k.add("no history")
+      var listing: String?
+      if !plan.frontMatterDigest.isEmpty {
+        var l = k
+        l.add("front matter " + plan.frontMatterDigest)
+        listing = l.finish()
+      }
+      k.add(digest)
+      return (k.finish(), listing)
     }
-    var listing: String?
-    if !plan.frontMatterDigest.isEmpty {
-      var l = k
-      l.add("front matter " + plan.frontMatterDigest)
-      listing = l.finish()
-    }
-    k.add(digest)
-    return (k.finish(), listing)
   }
 
   /// An aggregate's key: the build key, its name and its plans' ids and listing keys; nil if any
