@@ -19,7 +19,7 @@ import Synchronization
 /// What lists show of each plan is kept beside it, in a `ListsCache` of its own.
 struct BuildCache: CacheContents, Sendable {
   /// Bump whenever what is stored or how keys are computed changes.
-  static let header = "kaasa-build 8\n"
+  static let header = "kaasa-build 9\n"
 
   struct Stamp: Sendable, Equatable {
     var size: Int64
@@ -106,6 +106,10 @@ struct BuildCache: CacheContents, Sendable {
   /// rebuild in which every plan is listed as before takes it from here ("" for none).
   var siteKey = ""
   var stamps: [String: Stamp] = [:]
+  /// Files of plans and jobs that have no stamp: never reused as they are. Found when the stamps are
+  /// taken (`unstampedFiles(built:)`), not at every rebuild's listing of the output: looking each
+  /// file of 10,000 plans up among the stamps was a tenth of that listing's own work.
+  var unstamped: [String] = []
   var plans: [String: PlanRecord] = [:]
   var jobs: [String: JobRecord] = [:]
   /// Every folder of the output, by path ("" for the output itself).
@@ -121,8 +125,11 @@ struct BuildCache: CacheContents, Sendable {
     var folders: [String] = []
   }
 
-  /// Files of plans and jobs that have no stamp (one could not be taken): never reused as they are.
-  var unstampedFiles: [String] {
+  /// Of the files of plans and jobs, those without a stamp (one could not be taken), given how many
+  /// files the build wrote or kept: their stamps are `stamps`.
+  func unstampedFiles(built: Int) -> [String] {
+    // Almost always every file has its stamp, and then so has every file of a plan or job.
+    if stamps.count == built { return [] }
     var out: [String] = []
     for plan in plans.values {
       for path in plan.files where stamps[path] == nil { out.append(path) }
@@ -247,6 +254,7 @@ struct BuildCache: CacheContents, Sendable {
     w.put(buildKey)
     w.put(listsToken)
     w.put(siteKey)
+    w.put(unstamped)
     // Names are sorted, not entries: moving entries was most of the sorting.
     w.put(stamps.count)
     Self.inOrder(stamps, known: sortedNames?.stamps) { path, s in
@@ -304,6 +312,7 @@ struct BuildCache: CacheContents, Sendable {
     guard try r.string() == header else { throw ByteReader.Damaged() }
     var cache = BuildCache(output: try r.string(), buildKey: try r.string(), listsToken: try r.string())
     cache.siteKey = try r.string()
+    cache.unstamped = try r.strings()
     // Each table sized once, as the parse cache's: a damaged count asks for no more than a million.
     var names = SortedNames()
     let files = try r.count()

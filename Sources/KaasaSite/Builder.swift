@@ -238,6 +238,7 @@ public struct Builder: Sendable {
       let built = rendered.files.map(\.path)
       cache.sortedNames = previous?.sortedNames
       cache.stamps = try target.commit(built: built)
+      cache.unstamped = cache.unstampedFiles(built: built.count)
       cache.folders = target.folders(
         built: built, listed: outputListing?.wait(), remembered: remembersOutput ? memory?.build : nil)
       phase("commit")

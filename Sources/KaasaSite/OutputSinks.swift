@@ -500,7 +500,7 @@ final class OutputUpdater: OutputSink {
     for (path, recorded) in record.stamps where walk.output.stamp(of: path) != recorded {
       changed.insert(path)
     }
-    changed.formUnion(record.unstampedFiles)
+    changed.formUnion(record.unstamped)
     var listing = Listing(
       files: ListedFiles(found: walk.files, recorded: record.stamps), directories: walk.directories,
       folders: walk.folders)
@@ -610,7 +610,7 @@ extension OutputUpdater.Listing {
     if recordedThere < record.stamps.count {
       for path in record.stamps.keys where !files.contains(path) { changed.insert(path) }
     }
-    changed.formUnion(record.unstampedFiles)
+    changed.formUnion(record.unstamped)
     changedSinceRecord = changed
     matchesRecord = changed.isEmpty && recordedThere == files.count
   }
