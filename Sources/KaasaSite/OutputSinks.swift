@@ -224,7 +224,8 @@ final class OutputUpdater: OutputSink {
   private let listed: Listing?
   private let token = ".kaasa-\(ProcessInfo.processInfo.processIdentifier)-new"
   private struct State {
-    /// Folders known to exist; worked out from `known` when a new file first needs one.
+    /// Folders known to exist; worked out from the listing or `known` when a new file first needs
+    /// one (most rebuilds make no folder, and a large site has 10,000).
     var directories: Set<String>?
     var madeDirectories: [String] = []
     var pending: [(temporary: String, target: String)] = []
@@ -254,7 +255,7 @@ final class OutputUpdater: OutputSink {
     base = output.standardizedFileURL.path
     self.known = known
     self.listed = listed
-    state = Mutex(State(directories: listed.map { Set($0.directories) }))
+    state = Mutex(State())
   }
 
   /// An update of the output as it is listed now.
@@ -349,8 +350,10 @@ final class OutputUpdater: OutputSink {
   private func makeFolders(for path: String) throws {
     let base = base
     let known = known
+    let listed = listed
     try state.withLock { s throws(FileError) in
-      var directories = s.directories ?? Self.folders(holding: known.keys)
+      var directories =
+        s.directories ?? listed.map { Set($0.directories) } ?? Self.folders(holding: known.keys)
       s.directories = nil
       defer { s.directories = directories }
       let made = try makeParentFolders(of: path, under: base, known: &directories)
