@@ -10,6 +10,8 @@ public struct LoadResult: Sendable {
   /// SHA-256 (hex) of the exact bytes read from each content file, by site-relative path: what the
   /// site was built from, for cache keys.
   public var sourceDigests: [String: String] = [:]
+  /// The same for the files that are not plans (site.yml, areas.yml, the pages).
+  public var otherSourceDigests: [String: String] = [:]
   /// With a parse cache: what parsing each plan file gave, for the next load.
   public var parsed: ParseCache?
   /// With a parse cache: the plan files parsed (not taken from the cache).
@@ -85,11 +87,15 @@ public enum Hex {
 /// The digests of the files a load read, recorded from any core.
 final class SourceDigests: Sendable {
   private let values = Mutex<[String: String]>([:])
+  /// Those of the files that are not plans (settings, areas, pages), kept apart as they are recorded:
+  /// a build key covers them all, and picking them out of 10,000 plans' took a rebuild's main thread.
+  private let others = Mutex<[String: String]>([:])
 
   @discardableResult
   func record(_ rel: String, _ data: [UInt8]) -> String {
     let digest = Hex.string(SHA256.hash(data: data))
     values.withLock { $0[rel] = digest }
+    if !Self.isPlan(rel) { others.withLock { $0[rel] = digest } }
     return digest
   }
 
@@ -97,12 +103,17 @@ final class SourceDigests: Sendable {
   func record(_ known: [(rel: String, digest: String)]) {
     guard !known.isEmpty else { return }
     values.withLock { for (rel, digest) in known { $0[rel] = digest } }
+    let other = known.filter { !Self.isPlan($0.rel) }
+    if !other.isEmpty { others.withLock { for (rel, digest) in other { $0[rel] = digest } } }
   }
 
   /// Makes room for `count` more digests at once rather than growing the table step by step.
   func reserve(_ count: Int) { values.withLock { $0.reserveCapacity($0.count + count) } }
 
   var all: [String: String] { values.withLock { $0 } }
+  var notPlans: [String: String] { others.withLock { $0 } }
+
+  private static func isPlan(_ rel: String) -> Bool { rel.utf8.starts(with: "content/plans/".utf8) }
 }
 
 /// Reads `content/` of a site folder into a `Site`. Plans are parsed on all cores.
@@ -272,7 +283,9 @@ public struct ContentLoader: Sendable {
     let files = listFiles()
 
     guard let settings, let municipalities else {
-      return LoadResult(site: nil, diagnostics: diagnostics.sorted(), sourceDigests: digests.all)
+      return LoadResult(
+        site: nil, diagnostics: diagnostics.sorted(), sourceDigests: digests.all,
+        otherSourceDigests: digests.notPlans)
     }
     let site = Site(
       settings: settings, municipalities: municipalities,
@@ -281,7 +294,8 @@ public struct ContentLoader: Sendable {
       files: files)
     diagnostics += SiteChecker.check(site, planFiles: planFiles, pageFiles: pageFiles)
     return LoadResult(
-      site: site, diagnostics: diagnostics.sorted(), sourceDigests: digests.all, parsed: parsed,
+      site: site, diagnostics: diagnostics.sorted(), sourceDigests: digests.all,
+      otherSourceDigests: digests.notPlans, parsed: parsed,
       parsedFiles: parsedFiles, readPlans: readPlans)
   }
 

@@ -155,7 +155,7 @@ public struct Builder: Sendable {
     var incremental: SiteRenderer.Incremental?
     if cacheFile != nil {
       let key = buildKey(
-        site: site, theme: theme, history: history, now: instant, digests: loaded.sourceDigests)
+        site: site, theme: theme, history: history, now: instant, others: loaded.otherSourceDigests)
       var previous = clean ? nil : memory?.build ?? previousBuild?.wait()
       if previous?.output != output.standardizedFileURL.path || previous?.buildKey != key { previous = nil }
       // Nothing of an output that is gone, or of which no file is left as recorded, can be reused:
@@ -304,15 +304,14 @@ public struct Builder: Sendable {
 
   /// Everything every page depends on besides the plans: kaasa itself, site.yml, areas.yml, the
   /// pages, the theme, the documents, the options, the history's place in the repository and
-  /// today's date in the site's zone.
-  func buildKey(site: Site, theme: Theme, history: SiteHistory, now: Date, digests: [String: String])
+  /// today's date in the site's zone. `others` are the digests of the content files that are not
+  /// plans: plans have keys of their own.
+  func buildKey(site: Site, theme: Theme, history: SiteHistory, now: Date, others: [String: String])
     -> String
   {
     var k = CacheKey()
     k.add(BuildCache.header)
     k.add(CacheFile.program)
-    // Plans have keys of their own; the few other files are sorted, not every plan's digest.
-    let others = digests.filter { !$0.key.hasPrefix("content/plans/") }
     for (path, digest) in others.sorted(by: { $0.key < $1.key }) {
       k.add(path)
       k.add(digest)
