@@ -522,7 +522,8 @@ struct ListedFiles: Sendable {
   var found: Set<String>
   var recorded: [String: BuildCache.Stamp] = [:]
 
-  func contains(_ path: String) -> Bool { found.contains(path) || recorded[path] != nil }
+  /// A rebuild usually finds nothing the record does not name: then the path is not hashed twice.
+  func contains(_ path: String) -> Bool { (!found.isEmpty && found.contains(path)) || recorded[path] != nil }
   var count: Int { found.count + recorded.count }
   var all: AnySequence<String> { AnySequence([AnySequence(found), AnySequence(recorded.keys)].joined()) }
 }
