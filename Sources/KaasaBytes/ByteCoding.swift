@@ -127,8 +127,10 @@ public struct ByteReader {
 
   public mutating func int64() throws -> Int64 {
     guard end - offset >= 8 else { throw Damaged() }
-    var n: UInt64 = 0
-    for i in 0..<8 { n |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+    // One load rather than eight checked byte reads: caches hold tens of thousands of numbers.
+    let n = bytes.withUnsafeBytes { raw in
+      UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
     offset += 8
     return Int64(bitPattern: n)
   }
