@@ -8,6 +8,7 @@ import Logging
 /// `kaasa feedback`: the endpoint residents' feedback is posted to, and the export officials read it with.
 struct Feedback: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "feedback",
     abstract: "Receive residents' feedback from the plan pages, and export it.",
     subcommands: [Serve.self, Export.self])
 
@@ -19,6 +20,7 @@ struct Feedback: AsyncParsableCommand {
 
   struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "serve",
       abstract: "Run the endpoint that the feedback form on each open plan posts to.",
       discussion: """
         Reads plans.json and site.json from the built site (and again whenever a build replaces them), \
@@ -93,6 +95,7 @@ struct Feedback: AsyncParsableCommand {
 
   struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "export",
       abstract: "Write the stored feedback as CSV (for LibreOffice and Excel) or JSON.",
       discussion: """
         Reads only the database, so it works without the site. Times are shown in the site's time zone \

@@ -3,6 +3,8 @@ import Foundation
 import KaasaCore
 import KaasaSite
 
+/// Every command names itself in its configuration: otherwise its name is derived from the type's
+/// name by reflection, which searched the binary's protocol conformances at every start.
 @main
 struct Kaasa: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -46,6 +48,7 @@ func printError(_ text: String) {
 
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "check",
     abstract: "Report every problem in the content, each as path:line:column: severity: message.",
     discussion: """
       Exits 0 when there are no errors (warnings allowed), 1 with errors, 2 for a usage error.
@@ -97,6 +100,7 @@ struct Check: ParsableCommand {
 
 struct Build: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "build",
     abstract: "Check the content, then write the whole site to the output folder.",
     discussion: """
       A build with errors writes nothing and leaves the previous output as it was.

@@ -4,6 +4,7 @@ import KaasaCore
 
 struct New: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "new",
     abstract: "Start a new content file from a template that explains every field.",
     subcommands: [NewPlan.self])
 }

@@ -5,6 +5,7 @@ import KaasaServer
 
 struct Serve: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "serve",
     abstract:
       "Build the site into a folder of its own, serve it, and rebuild and reload pages on every change.",
     discussion: """
