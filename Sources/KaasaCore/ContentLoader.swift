@@ -69,15 +69,17 @@ public struct FileStamp: Sendable, Equatable {
 
 /// Lower-case hexadecimal of bytes, such as a digest.
 public enum Hex {
-  public static func string<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-    // Every plan's cache key ends here, on every build: written straight into the string.
-    let input = Array(bytes)
-    return String(unsafeUninitializedCapacity: input.count * 2) { out in
-      for (i, b) in input.enumerated() {
-        out[2 * i] = digit(b >> 4)
-        out[2 * i + 1] = digit(b & 15)
+  public static func string(_ bytes: some ContiguousBytes) -> String {
+    // Every plan's cache key ends here, on every build: read in place and written straight into
+    // the string.
+    bytes.withUnsafeBytes { input in
+      String(unsafeUninitializedCapacity: input.count * 2) { out in
+        for (i, b) in input.enumerated() {
+          out[2 * i] = digit(b >> 4)
+          out[2 * i + 1] = digit(b & 15)
+        }
+        return input.count * 2
       }
-      return input.count * 2
     }
   }
 
