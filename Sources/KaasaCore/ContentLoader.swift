@@ -273,8 +273,9 @@ public struct ContentLoader: Sendable {
       next.entries[rel] = entry
     }
     if let previousCache = parseCache {
-      parsed = next
       let changed = !parsedFiles.isEmpty || next.entries.count != previousCache.entries.count || stampsChanged
+      if !changed { next.token = previousCache.token }
+      parsed = next
       whenParsed(next, changed)
     }
     let pages = parseInParallel(pageFiles) { rel, document, reader in

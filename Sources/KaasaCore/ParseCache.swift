@@ -28,14 +28,19 @@ public struct ParseCache: CacheContents, Sendable {
     public var bodyOmitted: Bool { plan?.bodyUnread == true }
   }
 
-  static let header = "kaasa-parsed 5"
+  static let header = "kaasa-parsed 6"
   /// The kaasa binary that wrote it (`CacheFile.program`).
   let program: String
   public var entries: [String: Entry]
+  /// Names these entries, new for every cache whose entries differ from the one it was made from
+  /// (`ContentLoader` keeps the token when nothing changed). A build cache that records it knows
+  /// that its plans were keyed on exactly the digests these entries hold.
+  public internal(set) var token: String
 
   public init(entries: [String: Entry] = [:]) {
     self.program = CacheFile.program
     self.entries = entries
+    self.token = UUID().uuidString
   }
 
   public static func file(in folder: URL) -> URL { folder.appendingPathComponent("parsed-plans") }
@@ -66,6 +71,7 @@ public struct ParseCache: CacheContents, Sendable {
   public func encode(into w: inout ByteWriter) {
     w.put(Self.header)
     w.put(program)
+    w.put(token)
     w.put(entries.count)
     // The names are sorted, not the entries: moving entries was a third of the sorting.
     let files = entries.keys.sorted()
@@ -103,6 +109,7 @@ public struct ParseCache: CacheContents, Sendable {
     var r = ByteReader(bytes)
     guard try r.string() == header else { throw ByteReader.Damaged() }
     let program = try r.string()
+    let token = try r.string()
     let count = try r.count()
     var sections: [(count: Int, bytes: Range<Int>)] = []
     var listed = 0
@@ -136,7 +143,7 @@ public struct ParseCache: CacheContents, Sendable {
       guard let section else { throw ByteReader.Damaged() }
       for (file, entry) in section { entries[file] = entry }
     }
-    return ParseCache(program: program, entries: entries)
+    return ParseCache(program: program, entries: entries, token: token)
   }
 
   private static func decodeEntry(_ r: inout ByteReader) throws -> (String, Entry) {
@@ -159,9 +166,10 @@ public struct ParseCache: CacheContents, Sendable {
     return (file, entry)
   }
 
-  init(program: String, entries: [String: Entry]) {
+  init(program: String, entries: [String: Entry], token: String) {
     self.program = program
     self.entries = entries
+    self.token = token
   }
 }
 

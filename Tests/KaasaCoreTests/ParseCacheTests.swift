@@ -77,6 +77,10 @@ struct ParseCacheTests {
 
     let warm = ContentLoader(siteDirectory: s.root, parseCache: ParseCache.load(from: file)).load()
     #expect(warm.parsedPlans == 0)
+    // Nothing changed: the next cache keeps the token the one on disk has (a build cache names the
+    // parse cache its plans' digests come from by it).
+    #expect(ParseCache.load(from: file)?.token == cold.parsed?.token)
+    #expect(warm.parsed?.token == cold.parsed?.token)
     #expect(warm.diagnostics == cold.diagnostics)
     #expect(warm.site?.plans.map(bytes) == cold.site?.plans.map(bytes))
     #expect(warm.site?.plans.map(\.body) == cold.site?.plans.map(\.body))
@@ -86,6 +90,7 @@ struct ParseCacheTests {
     let edited = ContentLoader(siteDirectory: s.root, parseCache: ParseCache.load(from: file)).load()
     #expect(edited.parsedPlans == 1)
     #expect(edited.parsed?.entries.count == 2)
+    #expect(edited.parsed?.token != cold.parsed?.token)
     #expect(edited.parsed?.entries["content/plans/a.md"]?.plan?.title == "Esimene, muudetud")
     #expect(edited.diagnostics == ContentLoader(siteDirectory: s.root).load().diagnostics)
   }
@@ -268,7 +273,7 @@ struct ParseCacheTests {
     try Data(bytes.dropLast(7)).write(to: file)
     #expect(ParseCache.load(from: file) == nil)
     // Written by another kaasa: another binary may parse differently.
-    bytes = ParseCache(program: "another kaasa", entries: parsed.entries).encode()
+    bytes = ParseCache(program: "another kaasa", entries: parsed.entries, token: parsed.token).encode()
     try Data(bytes).write(to: file)
     #expect(ParseCache.load(from: file) == nil)
   }
@@ -296,8 +301,10 @@ struct ParseCacheTests {
     // A section cut short or miscounted is damage: the cache is ignored.
     #expect((try? ParseCache.decode(Array(bytes.prefix(bytes.count / 2)))) == nil)
     var miscounted = bytes
-    // The first section's count of entries: after the header, the program and the count of all.
-    let firstSection = 8 + ParseCache.header.utf8.count + 8 + many.program.utf8.count + 8
+    // The first section's count of entries: after the header, the program, the token and the count
+    // of all.
+    let firstSection =
+      8 + ParseCache.header.utf8.count + 8 + many.program.utf8.count + 8 + many.token.utf8.count + 8
     #expect(miscounted[firstSection] == UInt8(ParseCache.section & 0xFF))
     miscounted[firstSection] = 0xFF
     #expect((try? ParseCache.decode(miscounted)) == nil)
