@@ -16,10 +16,15 @@ import Synchronization
 /// modification time the cache recorded, so an output folder changed by hand is rendered again.
 /// Anything unreadable in the cache counts as no cache.
 ///
+/// A rebuild after edits of plans' bodies alone takes the other plans' records without working their
+/// keys out again, on evidence that nothing they cover changed: the parse cache it reads is the one
+/// this build left (`parseToken`), the history is the same (`historyKey`) and now has passed none of
+/// the plans' dates (`steady`). The edited plans' keys are worked out, and must list as before.
+///
 /// What lists show of each plan is kept beside it, in a `ListsCache` of its own.
 struct BuildCache: CacheContents, Sendable {
   /// Bump whenever what is stored or how keys are computed changes.
-  static let header = "kaasa-build 9\n"
+  static let header = "kaasa-build 10\n"
 
   struct Stamp: Sendable, Equatable {
     var size: Int64
@@ -97,6 +102,27 @@ struct BuildCache: CacheContents, Sendable {
     var files: [String]
   }
 
+  /// The stretch of time around a build's now in which no plan's date falls, and the same around
+  /// the home page's horizon: while now (and so the horizon) stays within them, every plan stands
+  /// against now as it did, and the home page shows the same entries.
+  struct SteadyTime: Sendable, Equatable {
+    /// The latest date at or before now, and the earliest after it (distant past and future for
+    /// none).
+    var since: Date
+    var until: Date
+    /// The same around the horizon.
+    var horizonSince: Date
+    var horizonUntil: Date
+
+    /// No stretch: holds at no time.
+    static let none = SteadyTime(
+      since: .distantFuture, until: .distantPast, horizonSince: .distantFuture, horizonUntil: .distantPast)
+
+    func holds(now: Date, horizon: Date) -> Bool {
+      since <= now && now < until && horizonSince <= horizon && horizon < horizonUntil
+    }
+  }
+
   /// The output folder this cache describes (standardised path).
   var output: String
   var buildKey: String
@@ -105,6 +131,13 @@ struct BuildCache: CacheContents, Sendable {
   /// The key of every plan's listing together, which the keys of site-wide files start from; a
   /// rebuild in which every plan is listed as before takes it from here ("" for none).
   var siteKey = ""
+  /// The token of the parse cache the build's plans were read with and left behind ("" for none):
+  /// while the next build reads the same one, every plan it takes from there has the digest its
+  /// record was keyed on.
+  var parseToken = ""
+  /// Every plan's history from git in one key ("" for none).
+  var historyKey = ""
+  var steady = SteadyTime.none
   var stamps: [String: Stamp] = [:]
   /// Files of plans and jobs that have no stamp: never reused as they are. Found when the stamps are
   /// taken (`unstampedFiles(built:)`), not at every rebuild's listing of the output: looking each
@@ -175,7 +208,8 @@ struct BuildCache: CacheContents, Sendable {
   /// Whether `other` records the same keys and files for every plan and job (what a rebuild in
   /// which nothing changed produces): then the cache on disk needs no rewriting.
   func sameRecords(as other: BuildCache) -> Bool {
-    listsToken == other.listsToken && siteKey == other.siteKey && plans.count == other.plans.count
+    listsToken == other.listsToken && siteKey == other.siteKey && parseToken == other.parseToken
+      && historyKey == other.historyKey && steady == other.steady && plans.count == other.plans.count
       && jobs.count == other.jobs.count
       && plans.allSatisfy { id, p in
         other.plans[id].map { $0.key == p.key && $0.listing == p.listing && $0.files == p.files } ?? false
@@ -254,6 +288,9 @@ struct BuildCache: CacheContents, Sendable {
     w.put(buildKey)
     w.put(listsToken)
     w.put(siteKey)
+    w.put(parseToken)
+    w.put(historyKey)
+    for date in [steady.since, steady.until, steady.horizonSince, steady.horizonUntil] { w.put(date) }
     w.put(unstamped)
     // Names are sorted, not entries: moving entries was most of the sorting.
     w.put(stamps.count)
@@ -312,6 +349,10 @@ struct BuildCache: CacheContents, Sendable {
     guard try r.string() == header else { throw ByteReader.Damaged() }
     var cache = BuildCache(output: try r.string(), buildKey: try r.string(), listsToken: try r.string())
     cache.siteKey = try r.string()
+    cache.parseToken = try r.string()
+    cache.historyKey = try r.string()
+    cache.steady = SteadyTime(
+      since: try r.date(), until: try r.date(), horizonSince: try r.date(), horizonUntil: try r.date())
     cache.unstamped = try r.strings()
     // Each table sized once, as the parse cache's: a damaged count asks for no more than a million.
     var names = SortedNames()
@@ -521,4 +562,35 @@ struct CacheKey {
   }
 
   func finish() -> String { Hex.string(SHA256.hash(data: bytes)) }
+
+  mutating func add(_ history: PlanHistory?) {
+    guard let h = history else {
+      add("no history")
+      return
+    }
+    add(Int64(h.commits.count))
+    for c in h.commits {
+      add(c.hash)
+      add(c.date)
+      add(c.subject)
+      add(c.path)
+    }
+    for (key, e) in h.entries.sorted(by: { $0.key < $1.key }) {
+      add(key)
+      add(Int64(e.sequence))
+      add(e.lastModified)
+    }
+    add(h.firstPublished.map { String($0.timeIntervalSinceReferenceDate.bitPattern) } ?? "-")
+  }
+
+  /// Every plan's history in one key, "" for a site without history.
+  static func of(_ history: SiteHistory) -> String {
+    guard !history.plans.isEmpty else { return "" }
+    var k = CacheKey()
+    for (file, h) in history.plans.sorted(by: { $0.key < $1.key }) {
+      k.add(file)
+      k.add(h)
+    }
+    return k.finish()
+  }
 }

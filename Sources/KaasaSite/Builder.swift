@@ -47,6 +47,9 @@ public struct Builder: Sendable {
     /// Plans, and areas and site-wide lists, whose files were taken unchanged from the previous build.
     public var reusedPlans = 0
     public var reusedAreas = 0
+    /// Whether the build rendered only the pages of plans whose bodies alone were edited, taking
+    /// everything else from the previous build without working out every plan's keys.
+    public var editedBodiesOnly = false
     public var pages: Int { files.count { $0.path.hasSuffix(".html") } }
     public var feeds: Int {
       files.count { $0.path.hasSuffix(".xml") && $0.path != "sitemap.xml" || $0.path.hasSuffix(".ics") }
@@ -153,6 +156,7 @@ public struct Builder: Sendable {
       renderer.letGo = { ReleaseLater.release($0) }
     }
     var incremental: SiteRenderer.Incremental?
+    let historyKey = cacheFile == nil ? "" : CacheKey.of(history)
     if cacheFile != nil {
       let key = buildKey(
         site: site, theme: theme, history: history, now: instant, others: loaded.otherSourceDigests)
@@ -172,15 +176,24 @@ public struct Builder: Sendable {
       // they are read now, beside the work before rendering (unless they are kept: looking for a
       // changed front matter among every plan was a twentieth of such a rebuild). Only for a build
       // that uses the previous one: for 100,000 plans they are 800 MB in memory.
-      if previous != nil, memory?.lists == nil, let parsed = loaded.parsed, let previousParse,
-        parsed.hasOtherFrontMatters(than: previousParse, parsed: loaded.parsedFiles)
-      {
-        previousLists.start()
-      }
+      let frontMattersChanged =
+        previous == nil
+        || loaded.parsed.map { parsed in
+          previousParse.map { parsed.hasOtherFrontMatters(than: $0, parsed: loaded.parsedFiles) } ?? true
+        } ?? true
+      if previous != nil, memory?.lists == nil, frontMattersChanged { previousLists.start() }
       incremental = SiteRenderer.Incremental(
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
         previousLists: previous == nil ? nil : previousLists, output: output.standardizedFileURL)
       if previous != nil { incremental?.changedOutputs = changedOutputs }
+      // Plans taken from the parse cache the previous build left have the digests their records
+      // were keyed on: when the plans read anew kept their front matter and their history is the
+      // same, only their pages can change.
+      if let previous, !frontMattersChanged, let previousParse, !previous.parseToken.isEmpty,
+        previousParse.token == previous.parseToken, historyKey == previous.historyKey
+      {
+        incremental?.editedBodies = Set(loaded.parsedFiles)
+      }
       // New lists are written while the areas and site-wide files are rendered (760 MB for
       // 100,000 plans, over a second on one core after everything else); the cache that names them
       // is written after them. A process that keeps its caches writes them when it is told to.
@@ -221,11 +234,14 @@ public struct Builder: Sendable {
     var report = Report(diagnostics: loaded.diagnostics, files: rendered.files, notes: history.notes)
     report.reusedPlans = rendered.reusedPlans
     report.reusedAreas = rendered.reusedAreas
+    report.editedBodiesOnly = rendered.editedBodiesOnly
     guard write else {
       report.phases = phases
       return report
     }
     if let cacheFile, var cache = rendered.cache {
+      cache.parseToken = loaded.parsed?.token ?? ""
+      cache.historyKey = historyKey
       // When every plan and list was reused, the cache on disk still describes the output.
       let previous = incremental?.previous
       let unchanged = previous.map { cache.sameRecords(as: $0) } ?? false

@@ -71,6 +71,10 @@ public struct SiteRenderer: Sendable {
     /// Given the lists to keep as soon as they are known, before areas and site-wide files are
     /// rendered, so that they can be written meanwhile; they are also returned in `Rendered`.
     var listsMade: (@Sendable (ListsCache) -> Void)?
+    /// The plan files read anew since `previous`, when nothing else the site is built from changed
+    /// and each of them kept its front matter (set by the builder, which knows): then only their
+    /// pages can differ from the previous build's (`renderEditedBodies`).
+    var editedBodies: Set<String>?
   }
 
   /// The files, and when rendering incrementally, what the next build may reuse (without stamps).
@@ -81,23 +85,24 @@ public struct SiteRenderer: Sendable {
     var lists: ListsCache?
     var reusedPlans = 0
     var reusedAreas = 0
+    /// Whether only the pages of plans whose bodies were edited were rendered (`renderEditedBodies`).
+    var editedBodiesOnly = false
   }
 
   /// Renders every file and hands each to `sink` as soon as it is made; with `incremental`, plans
   /// and areas whose keys match the previous build are taken from its output instead of being
   /// rendered again. The files returned are what the sink kept of them.
   func render(incremental: Incremental?, into sink: any OutputSink) throws -> Rendered {
+    let unchanged = Self.unchangedFiles(incremental)
+    if let incremental, let edited = incremental.editedBodies, let previous = incremental.previous,
+      let rendered = try renderEditedBodies(
+        edited, incremental, previous: previous, unchanged: unchanged, into: sink)
+    {
+      return rendered
+    }
     let base = SiteIndex(site: site, zone: zone, now: now, history: history)
     let plans = site.plans
     let previous = incremental?.previous
-    // Held open: a rebuild looks at tens of thousands of files in it, unless they were looked at
-    // as the output was listed.
-    let outputFolder = OutputFolder(incremental?.output.path ?? "")
-    let changedOutputs = incremental?.changedOutputs
-    @Sendable func unchanged(_ files: [String]) -> Bool {
-      guard let changedOutputs else { return previous?.unchangedFiles(files, in: outputFolder) == true }
-      return changedOutputs.isEmpty || !files.contains(where: changedOutputs.contains)
-    }
     // Per plan, in parallel: its keys, its previous output when that is still valid, and whether it
     // is listed as the previous build listed it.
     typealias Lookup = (key: String?, listing: String?, hit: BuildCache.PlanRecord?, listedAsBefore: Bool)
@@ -309,6 +314,7 @@ public struct SiteRenderer: Sendable {
       cache.plans = cache.plans.filter { ids.contains($0.key) }
     }
     cache.siteKey = allPlans ?? ""
+    cache.steady = steadyTime(base.factsInOrder)
     if let lists {
       cache.listsToken = lists.token
     } else {
@@ -322,6 +328,122 @@ public struct SiteRenderer: Sendable {
     return Rendered(
       files: files, cache: cache, lists: lists, reusedPlans: lookups.count { $0.hit != nil },
       reusedAreas: aggregates.count(where: \.reused))
+  }
+
+  /// Whether the files of a record of the previous build are in the output as it recorded them.
+  static func unchangedFiles(_ incremental: Incremental?) -> @Sendable ([String]) -> Bool {
+    let previous = incremental?.previous
+    // Held open: a rebuild looks at tens of thousands of files in it, unless they were looked at
+    // as the output was listed.
+    let outputFolder = OutputFolder(incremental?.output.path ?? "")
+    let changedOutputs = incremental?.changedOutputs
+    return { files in
+      guard let changedOutputs else { return previous?.unchangedFiles(files, in: outputFolder) == true }
+      return changedOutputs.isEmpty || !files.contains(where: changedOutputs.contains)
+    }
+  }
+
+  /// The stretch of time around now, and around the home page's horizon, in which none of the
+  /// plans' dates falls: what a plan's key holds of now, and the home page's key of its horizon,
+  /// stay the same within it.
+  func steadyTime(_ facts: [PlanFacts]) -> BuildCache.SteadyTime {
+    let now = self.now
+    let horizon = homeHorizon
+    var t = BuildCache.SteadyTime(
+      since: .distantPast, until: .distantFuture, horizonSince: .distantPast, horizonUntil: .distantFuture)
+    func around(_ date: Date) {
+      if date <= now { t.since = max(t.since, date) } else { t.until = min(t.until, date) }
+    }
+    for f in facts {
+      for start in f.starts {
+        around(start)
+        if start <= horizon {
+          t.horizonSince = max(t.horizonSince, start)
+        } else {
+          t.horizonUntil = min(t.horizonUntil, start)
+        }
+      }
+      if let window = f.feedbackWindow {
+        around(window.start)
+        around(window.end)
+      }
+    }
+    return t
+  }
+
+  /// A rebuild after edits of plans' bodies alone (`Incremental.editedBodies`): those plans' pages
+  /// are rendered again and every other file is the previous build's, without working out the
+  /// facts and keys of every plan. Only when that gives what a full render gives: the previous
+  /// build recorded every plan and job, now and the horizon passed none of the plans' dates since
+  /// (`BuildCache.steady`), its files are in the output as recorded, and each plan rendered again
+  /// is listed as before. Otherwise nil, before any file is handed to `sink`: the full render runs.
+  private func renderEditedBodies(
+    _ edited: Set<String>, _ incremental: Incremental, previous: BuildCache,
+    unchanged: @Sendable ([String]) -> Bool, into sink: any OutputSink
+  ) throws -> Rendered? {
+    let plans = site.plans
+    guard previous.plans.count == plans.count, !previous.listsToken.isEmpty, !previous.siteKey.isEmpty,
+      previous.steady.holds(now: now, horizon: homeHorizon),
+      previous.jobs.values.allSatisfy({ unchanged($0.files) })
+    else { return nil }
+    // Plans whose files are not as recorded are rendered again too.
+    var fresh: [Int] = []
+    var records: [BuildCache.PlanRecord] = []
+    records.reserveCapacity(plans.count)
+    for (i, plan) in plans.enumerated() {
+      guard let record = previous.plans[plan.id] else { return nil }
+      if edited.contains(plan.file) || !unchanged(record.files) { fresh.append(i) }
+      records.append(record)
+    }
+    var some = site
+    some.plans = fresh.map { plans[$0] }
+    let model = SiteIndex(site: some, zone: zone, now: now, history: history)
+    let planKeys = PlanKeys(renderer: self, incremental: incremental)
+    var keys: [String] = []
+    for (n, i) in fresh.enumerated() {
+      guard let (key, listing) = planKeys.of(plans[i], facts: model.factsInOrder[n]), let listing,
+        listing == records[i].listing
+      else { return nil }
+      keys.append(key)
+    }
+    let bodyOptions = MarkdownOptions(filesBase: urls.basePath, topHeadingLevel: 3)
+    let summaries = self.summaries
+    var cache = previous
+    var files: [OutputFile] = []
+    files.reserveCapacity(previous.stamps.count)
+    for (n, i) in fresh.enumerated() {
+      let plan = plans[i]
+      let facts = model.factsInOrder[n]
+      var summary = summaries.summary(plan, facts: facts, card: nil)
+      summary["card"] = try theme.render("plan-card", cardContext(summary))
+      let body = Markdown.render(try readBody(plan), options: bodyOptions)
+      let page = try renderPlan(
+        plan, body: body, model: model, pieces: feedPieces(plan, facts: facts), summary: summary
+      ).map(sink.accept)
+      files += page
+      cache.plans[plan.id] = BuildCache.PlanRecord(
+        key: keys[n], listing: records[i].listing, files: page.map(\.path))
+    }
+    let rendered = Set(fresh)
+    for (i, record) in records.enumerated() where !rendered.contains(i) {
+      files += try record.files.map { try sink.accept(OutputFile(reusing: $0)) }
+    }
+    for record in previous.jobs.values {
+      files += try record.files.map { try sink.accept(OutputFile(reusing: $0)) }
+    }
+    files += try site.files.map {
+      try sink.accept(OutputFile(path: "files/\($0)", copyOf: filesDirectory + "/" + $0))
+    }
+    files += try theme.assets.map { try sink.accept(OutputFile(path: $0.path, bytes: $0.data)) }
+    files.sort { $0.path < $1.path }
+    cache.buildKey = incremental.buildKey
+    cache.stamps = [:]
+    cache.folders = [:]
+    cache.unstamped = []
+    letGo?((model, records))
+    return Rendered(
+      files: files, cache: cache, lists: nil, reusedPlans: plans.count - fresh.count,
+      reusedAreas: previous.jobs.count, editedBodiesOnly: true)
   }
 
   /// What a plan's keys are made of besides the plan: the build key, the digests of the files read,
@@ -360,23 +482,7 @@ public struct SiteRenderer: Sendable {
         bits.append(f.end <= now ? 0x31 : 0x30)
       }
       k.add(String(decoding: bits, as: UTF8.self))
-      if let h = history[plan.file] {
-        k.add(Int64(h.commits.count))
-        for c in h.commits {
-          k.add(c.hash)
-          k.add(c.date)
-          k.add(c.subject)
-          k.add(c.path)
-        }
-        for (key, e) in h.entries.sorted(by: { $0.key < $1.key }) {
-          k.add(key)
-          k.add(Int64(e.sequence))
-          k.add(e.lastModified)
-        }
-        k.add(h.firstPublished.map { String($0.timeIntervalSinceReferenceDate.bitPattern) } ?? "-")
-      } else {
-        k.add("no history")
-      }
+      k.add(history[plan.file])
       var listing: String?
       if !plan.frontMatterDigest.isEmpty {
         var l = k

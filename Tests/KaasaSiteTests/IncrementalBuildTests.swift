@@ -81,6 +81,14 @@ struct EditableSite {
     try write(lines.joined(separator: "\n"), to: url)
   }
 
+  /// Adds a paragraph to the body of a plan, leaving its front matter as it was.
+  mutating func addParagraph() throws -> String {
+    counter += 1
+    let file = pick(planFiles())
+    try write(try read(file) + "\nEelvaade \(counter): lõik, mida veel ei ole salvestatud.\n", to: file)
+    return "previewed a paragraph in \(file.deletingPathExtension().lastPathComponent)"
+  }
+
   /// One random change of the kinds officials make; returns what it did, for the failure message.
   mutating func randomEdit() throws -> String {
     counter += 1
@@ -196,9 +204,19 @@ struct IncrementalBuildTests {
         // Most edits are committed; some stay in the work tree, as while previewing.
         if Int.random(in: 0..<4, using: &site.rng) > 0 { try site.commit(done.last!) }
       }
+      guard try buildsAsClean() else { return }
+      // Then a paragraph previewed before it is committed: only that plan's page is rendered.
+      done.append(try site.addParagraph())
+      guard try buildsAsClean(bodyAlone: true) else { return }
+    }
+
+    func buildsAsClean(bodyAlone: Bool = false) throws -> Bool {
       let at = now
       let report = try builder(site, output: incremental).build { _ in at }
       #expect(report.succeeded, "\(DiagnosticFormat.text.render(report.diagnostics))")
+      if bodyAlone {
+        #expect(report.editedBodiesOnly, "seed \(seed), after: \(done.joined(separator: "; "))")
+      }
       let reference = try reference(site, output: clean).build { _ in at }
       #expect(reference.succeeded)
       let a = try snapshot(incremental)
@@ -207,7 +225,7 @@ struct IncrementalBuildTests {
       let differing = a.keys.filter { a[$0] != b[$0] }.sorted()
       #expect(
         differing.isEmpty, "seed \(seed), after: \(done.joined(separator: "; ")): \(differing.prefix(5))")
-      if !differing.isEmpty { return }
+      return differing.isEmpty
     }
   }
 
@@ -246,6 +264,7 @@ struct IncrementalBuildTests {
     try site.write(try site.read(file) + "\nLõik, mis ei muuda plaani andmeid.\n", to: file)
     let edited = try builder(site, output: output).build(now: now)
     #expect(edited.reusedPlans == plans - 1)
+    #expect(edited.editedBodiesOnly)
     // Lists, feeds, calendars and site-wide files do not show the body: every one is reused.
     #expect(edited.reusedAreas == unchanged.reusedAreas)
     let page = try String(
@@ -261,9 +280,75 @@ struct IncrementalBuildTests {
       try site.read(file).replacingOccurrences(of: "summary: ", with: "summary: Täpsustatud. "), to: file)
     let resummarised = try builder(site, output: output).build(now: now)
     #expect(resummarised.reusedPlans == plans - 1)
+    #expect(!resummarised.editedBodiesOnly)
     #expect(resummarised.reusedAreas < unchanged.reusedAreas)
     #expect(try reference(site, output: clean).build(now: now).succeeded)
     #expect(try snapshot(output) == snapshot(clean))
+  }
+
+  /// After an edit of bodies alone only those pages are rendered, without working out every plan's
+  /// facts and keys again: only while nothing else changed. A commit (the plans' history), time
+  /// passing one of the plans' dates, a parse cache left by another run (`kaasa check`) and a page
+  /// of the output changed by hand each make the build render what they affect, as a clean build.
+  @Test func anEditOfABodyIsRenderedAloneOnlyWhileNothingElseChanged() throws {
+    var site = try EditableSite(seed: 14)
+    defer { site.remove() }
+    let output = site.root.appendingPathComponent("output")
+    let clean = site.root.appendingPathComponent("clean")
+    // A meeting at 13:30 today: time passing it changes its plan's outputs.
+    _ = try site.addMeeting(on: "2026-11-26")
+    try site.commit("Koosolek")
+    let files = site.planFiles()
+    func addParagraph(to i: Int) throws {
+      try site.write(try site.read(files[i]) + "\nLõik \(i).\n", to: files[i])
+    }
+    func expectCleanBuild(at now: @escaping (TimeZone) throws -> Date) throws {
+      #expect(try reference(site, output: clean).build(now: now).succeeded)
+      #expect(try snapshot(output) == snapshot(clean))
+    }
+    let noon = fixedNow("2026-11-26T12:00")
+    #expect(try builder(site, output: output).build(now: noon).succeeded)
+
+    try addParagraph(to: 0)
+    let alone = try builder(site, output: output).build(now: noon)
+    #expect(alone.editedBodiesOnly)
+    #expect(alone.reusedPlans == files.count - 1)
+    try expectCleanBuild(at: noon)
+
+    try site.commit("Lõik")
+    let committed = try builder(site, output: output).build(now: noon)
+    #expect(!committed.editedBodiesOnly)
+    try expectCleanBuild(at: noon)
+
+    // The same day, so the same build key: only the meeting's plan stands differently against now.
+    try addParagraph(to: 1)
+    let later = fixedNow("2026-11-26T14:00")
+    let passed = try builder(site, output: output).build(now: later)
+    #expect(!passed.editedBodiesOnly)
+    try expectCleanBuild(at: later)
+
+    // A check reads the edited plan first: the build then finds it unchanged in the parse cache.
+    try addParagraph(to: 2)
+    let parseFile = ParseCache.file(in: site.root.appendingPathComponent(".kaasa-cache"))
+    let checked = ContentLoader(
+      siteDirectory: site.root, parseCache: ParseCache.load(from: parseFile), trustsFileStamps: true,
+      dropsBodies: true
+    ).load { parsed, changed in if changed { parsed.save(to: parseFile) } }
+    #expect(checked.parsedPlans == 1)
+    let afterCheck = try builder(site, output: output).build(now: later)
+    #expect(!afterCheck.editedBodiesOnly)
+    #expect(afterCheck.reusedPlans == files.count - 1)
+    try expectCleanBuild(at: later)
+
+    // Another plan's page changed by hand is rendered again beside the edited one.
+    try addParagraph(to: 3)
+    let page = output.appendingPathComponent(
+      "plans/\(files[4].deletingPathExtension().lastPathComponent)/index.html")
+    try Data("muudetud".utf8).write(to: page)
+    let repaired = try builder(site, output: output).build(now: later)
+    #expect(repaired.editedBodiesOnly)
+    #expect(repaired.reusedPlans == files.count - 2)
+    try expectCleanBuild(at: later)
   }
 
   /// A build trusts the stamps of plan files it read more than two seconds after their last change,
