@@ -159,18 +159,11 @@ public struct SiteRenderer: Sendable {
     let listingsUnchanged = previous?.plans.count == plans.count && lookups.allSatisfy(\.listedAsBefore)
     var listsChanged = !listingsUnchanged || previous?.listsToken.isEmpty != false
     if listsChanged { incremental?.previousLists?.start() }
-    // The card and the page are made from one summary of the plan.
     let pages = try parallelMap(fresh.indices) { n -> (files: [OutputFile], card: String) in
       let i = fresh[n]
-      let facts = base.factsInOrder[i]
-      var summary = summaries.summary(plans[i], facts: facts, card: nil)
-      let card = try theme.render("plan-card", cardContext(summary))
-      summary["card"] = card
-      let files = try renderPlan(
-        plans[i], body: try bodies.take(n).get(), model: base, pieces: parts[i].listing!.pieces,
-        summary: summary
-      ).map(sink.accept)
-      return (files, card)
+      return try renderPage(
+        plans[i], facts: base.factsInOrder[i], body: try bodies.take(n).get(), model: base,
+        pieces: parts[i].listing!.pieces, summaries: summaries, into: sink)
     }
     var perPlan = parts
     for (n, i) in fresh.enumerated() {
@@ -282,11 +275,7 @@ public struct SiteRenderer: Sendable {
       if let files = kept[j].files { return (kept[j].key, files, true) }
       return (kept[j].key, try jobs[j].run(full).map(sink.accept), false)
     }
-    var files = perPlan.flatMap(\.files) + aggregates.flatMap(\.files)
-    files += try site.files.map {
-      try sink.accept(OutputFile(path: "files/\($0)", copyOf: filesDirectory + "/" + $0))
-    }
-    files += try theme.assets.map { try sink.accept(OutputFile(path: $0.path, bytes: $0.data)) }
+    var files = try perPlan.flatMap(\.files) + aggregates.flatMap(\.files) + documentsAndAssets(into: sink)
     files.sort { $0.path < $1.path }
     guard let incremental else { return Rendered(files: files) }
 
@@ -328,6 +317,24 @@ public struct SiteRenderer: Sendable {
     return Rendered(
       files: files, cache: cache, lists: lists, reusedPlans: lookups.count { $0.hit != nil },
       reusedAreas: aggregates.count(where: \.reused))
+  }
+
+  /// A plan's page and calendar, handed to `sink`, and its card: both are made from one summary.
+  private func renderPage(
+    _ plan: Plan, facts: PlanFacts, body: RenderedMarkdown, model: SiteIndex, pieces: FeedPieces,
+    summaries: PlanSummaries, into sink: any OutputSink
+  ) throws -> (files: [OutputFile], card: String) {
+    var summary = summaries.summary(plan, facts: facts, card: nil)
+    let card = try theme.render("plan-card", cardContext(summary))
+    summary["card"] = card
+    let files = try renderPlan(plan, body: body, model: model, pieces: pieces, summary: summary)
+    return (try files.map(sink.accept), card)
+  }
+
+  /// The documents of content/files and the theme's assets, handed to `sink`.
+  private func documentsAndAssets(into sink: any OutputSink) throws -> [OutputFile] {
+    try site.files.map { try sink.accept(OutputFile(path: "files/\($0)", copyOf: filesDirectory + "/" + $0)) }
+      + theme.assets.map { try sink.accept(OutputFile(path: $0.path, bytes: $0.data)) }
   }
 
   /// Whether the files of a record of the previous build are in the output as it recorded them.
@@ -414,12 +421,10 @@ public struct SiteRenderer: Sendable {
     for (n, i) in fresh.enumerated() {
       let plan = plans[i]
       let facts = model.factsInOrder[n]
-      var summary = summaries.summary(plan, facts: facts, card: nil)
-      summary["card"] = try theme.render("plan-card", cardContext(summary))
-      let body = Markdown.render(try readBody(plan), options: bodyOptions)
-      let page = try renderPlan(
-        plan, body: body, model: model, pieces: feedPieces(plan, facts: facts), summary: summary
-      ).map(sink.accept)
+      let page = try renderPage(
+        plan, facts: facts, body: Markdown.render(try readBody(plan), options: bodyOptions), model: model,
+        pieces: feedPieces(plan, facts: facts), summaries: summaries, into: sink
+      ).files
       files += page
       cache.plans[plan.id] = BuildCache.PlanRecord(
         key: keys[n], listing: records[i].listing, files: page.map(\.path))
@@ -431,10 +436,7 @@ public struct SiteRenderer: Sendable {
     for record in previous.jobs.values {
       files += try record.files.map { try sink.accept(OutputFile(reusing: $0)) }
     }
-    files += try site.files.map {
-      try sink.accept(OutputFile(path: "files/\($0)", copyOf: filesDirectory + "/" + $0))
-    }
-    files += try theme.assets.map { try sink.accept(OutputFile(path: $0.path, bytes: $0.data)) }
+    files += try documentsAndAssets(into: sink)
     files.sort { $0.path < $1.path }
     cache.buildKey = incremental.buildKey
     cache.stamps = [:]
