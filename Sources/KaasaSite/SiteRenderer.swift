@@ -172,7 +172,15 @@ public struct SiteRenderer: Sendable {
       perPlan[i].listed = ListedPlan(
         card: pages[n].card, plan: plans[i], facts: base.factsInOrder[i], summaries: summaries)
     }
-    let jobs = areaJobs(model: base) + siteWideJobs()
+    // The largest first, as the cores take them in order: site-wide files show every plan and a
+    // municipality's pages a share of them. Listed last, they left one core working alone at the
+    // end of a clean build.
+    let areas = areaJobs(model: base)
+    let bySize = areas.indices.sorted {
+      let (a, b) = (areas[$0].members?.count ?? 0, areas[$1].members?.count ?? 0)
+      return a != b ? a > b : $0 < $1
+    }
+    let jobs = siteWideJobs() + bySize.map { areas[$0] }
     // Areas and site-wide files show plans as lists, feeds and calendars do: by their listing keys.
     // With those all as before, an area's key is the one the previous build recorded.
     let keptKey: @Sendable (Job) -> String? = { job in
