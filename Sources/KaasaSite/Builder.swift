@@ -252,7 +252,12 @@ public struct Builder: Sendable {
         memory?.forgetBuild()
       }
       let built = rendered.files.map(\.path)
-      cache.sortedNames = previous?.sortedNames
+      // The order the tables are written in: the files built are sorted by path and the plans by
+      // id already (hints: `encode` checks them). Folders as the previous build had them.
+      var names = previous?.sortedNames ?? BuildCache.SortedNames()
+      names.stamps = built
+      names.plans = renderer.site.plans.map(\.id)
+      cache.sortedNames = names
       cache.stamps = try target.commit(built: built)
       cache.unstamped = cache.unstampedFiles(built: built.count)
       cache.folders = target.folders(
