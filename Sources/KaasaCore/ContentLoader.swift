@@ -273,8 +273,10 @@ public struct ContentLoader: Sendable {
       next.entries[rel] = entry
     }
     if let previousCache = parseCache {
-      let changed = !parsedFiles.isEmpty || next.entries.count != previousCache.entries.count || stampsChanged
-      if !changed { next.token = previousCache.token }
+      let entriesChanged = !parsedFiles.isEmpty || next.entries.count != previousCache.entries.count
+      let changed = entriesChanged || stampsChanged
+      // New stamps say nothing new of the files' bytes: the token goes with the digests and plans.
+      if !entriesChanged { next.token = previousCache.token }
       parsed = next
       whenParsed(next, changed)
     }

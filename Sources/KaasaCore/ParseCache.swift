@@ -32,9 +32,9 @@ public struct ParseCache: CacheContents, Sendable {
   /// The kaasa binary that wrote it (`CacheFile.program`).
   let program: String
   public var entries: [String: Entry]
-  /// Names these entries, new for every cache whose entries differ from the one it was made from
-  /// (`ContentLoader` keeps the token when nothing changed). A build cache that records it knows
-  /// that its plans were keyed on exactly the digests these entries hold.
+  /// Names what these entries hold, new for every cache whose files, digests or plans differ from
+  /// the one it was made from (`ContentLoader` keeps the token otherwise, new stamps included). A
+  /// build cache that records it knows that its plans were keyed on exactly these digests.
   public internal(set) var token: String
 
   public init(entries: [String: Entry] = [:]) {

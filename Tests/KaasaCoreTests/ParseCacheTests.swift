@@ -204,6 +204,16 @@ struct ParseCacheTests {
     #expect(digest == first.sourceDigests["content/plans/a.md"])
     #expect(try ContentLoader.body(of: plan, in: s.root.path, digest: digest) == read.body)
     #expect(read.body.hasSuffix(body))
+    // Touched: read again, it has the same bytes. The cache takes its new stamp and keeps its token
+    // (a build cache that names the token was keyed on the same digests).
+    let token = try #require(ParseCache.load(from: file)?.token)
+    try FileManager.default.setAttributes(
+      [.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: path)
+    let touched = load()
+    #expect(touched.readPlans == 1)
+    #expect(touched.parsedPlans == 0)
+    #expect(ParseCache.load(from: file)?.token == token)
+    #expect(ParseCache.load(from: file)?.entries["content/plans/a.md"]?.stamp == nil)
     // Changed since it was loaded: its body is not what the build was keyed on.
     try s.write("content/plans/a.md", TestSite.plan(title: "Esimene") + "Muu tekst.\n")
     #expect(throws: BodyNotRead.self) { try ContentLoader.body(of: plan, in: s.root.path, digest: digest) }
