@@ -176,11 +176,10 @@ public struct Builder: Sendable {
       // they are read now, beside the work before rendering (unless they are kept: looking for a
       // changed front matter among every plan was a twentieth of such a rebuild). Only for a build
       // that uses the previous one: for 100,000 plans they are 800 MB in memory.
-      let frontMattersChanged =
-        previous == nil
-        || loaded.parsed.map { parsed in
-          previousParse.map { parsed.hasOtherFrontMatters(than: $0, parsed: loaded.parsedFiles) } ?? true
-        } ?? true
+      var frontMattersChanged = true
+      if previous != nil, let parsed = loaded.parsed, let previousParse {
+        frontMattersChanged = parsed.hasOtherFrontMatters(than: previousParse, parsed: loaded.parsedFiles)
+      }
       if previous != nil, memory?.lists == nil, frontMattersChanged { previousLists.start() }
       incremental = SiteRenderer.Incremental(
         buildKey: key, sourceDigests: loaded.sourceDigests, previous: previous,
